@@ -1,0 +1,1 @@
+"""Domain layer of the SP4N-LAPOR! monev portal: instrument, tables and services."""

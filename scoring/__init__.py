@@ -1,0 +1,1 @@
+"""Pure computations: plain data in, numbers out. No Streamlit, no database."""
