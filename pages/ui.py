@@ -1,0 +1,116 @@
+"""Small helpers shared by the pages: the current user, messages, dates in WIB, the unit/year picker."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Optional
+
+import streamlit as st
+
+from assessment.errors import DomainError, ImportRejected
+from assessment.permissions import Actor, Perm, can
+
+WIB = timezone(timedelta(hours=7))
+FONT_SCALES = {90: "Kecil", 100: "Normal", 115: "Besar", 130: "Lebih besar", 150: "Sangat besar"}
+
+
+def current_actor() -> Optional[Actor]:
+    return st.session_state.get("actor")
+
+
+def require_actor() -> Actor:
+    actor = current_actor()
+    if actor is None:
+        st.warning("Silakan masuk (login) terlebih dahulu.")
+        st.stop()
+    return actor
+
+
+def header(title: str, explanation: str) -> None:
+    st.title(title)
+    st.caption(explanation)
+
+
+def show_error(exc: Exception) -> None:
+    """A refusal from a service, shown as plain text (st.error never renders HTML)."""
+    if isinstance(exc, ImportRejected):
+        st.error(exc.summary)
+        for p in exc.problems[:200]:
+            st.markdown("- " + _escape_md(str(p)))
+        if len(exc.problems) > 200:
+            st.caption(f"... dan {len(exc.problems) - 200} masalah lain.")
+    elif isinstance(exc, DomainError):
+        st.error(exc.message)
+    else:
+        raise exc
+
+
+def _escape_md(text: str) -> str:
+    """Markdown-escape user text so that it is shown, not interpreted."""
+    out = []
+    for ch in str(text):
+        if ch in "\\`*_{}[]()#+-.!|<>~$":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+escape_md = _escape_md
+
+
+def wib(dt: Optional[datetime]) -> str:
+    if dt is None:
+        return "-"
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(WIB).strftime("%d-%m-%Y %H:%M")
+
+
+def fmt_num(x: Optional[float], decimals: int = 2) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.{decimals}f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def fmt_pct(x: Optional[float], decimals: int = 1) -> str:
+    return "-" if x is None else fmt_num(x, decimals) + " %"
+
+
+def apply_font_scale(scale: int) -> None:
+    """The font-size setting (Lampiran Bab II, 4.b). `scale` is one of FONT_SCALES, never user text."""
+    scale = int(scale) if int(scale) in FONT_SCALES else 100
+    st.markdown(
+        f"<style>html {{ font-size: {scale}%; }}</style>",
+        unsafe_allow_html=True,
+    )
+
+
+def can_do(perm: Perm, unit_id: Optional[int] = None) -> bool:
+    return can(current_actor(), perm, unit_id)
+
+
+def year_options(first: int = 2020) -> list[int]:
+    return list(range(date.today().year + 1, first - 1, -1))
+
+
+def unit_year_picker(units, key: str = "sel", default_year: Optional[int] = None,
+                     allow_all_units: bool = True) -> tuple[Optional[int], int]:
+    """Pick a unit and a year; the choice is shared by every page that uses the same key."""
+    actor = current_actor()
+    if actor is not None and actor.role == "operator_opd":
+        units = [u for u in units if u.id == actor.unit_id]
+    if not units:
+        st.info("Belum ada unit yang dapat Anda pilih.")
+        st.stop()
+    ids = [u.id for u in units]
+    names = {u.id: f"{u.name} ({u.kind_label})" + ("" if u.confirmed else " - belum dikonfirmasi") for u in units}
+    unit_key, year_key = f"{key}_unit", f"{key}_year"
+    if st.session_state.get(unit_key) not in ids:
+        st.session_state[unit_key] = ids[0]
+    years = year_options()
+    if st.session_state.get(year_key) not in years:
+        st.session_state[year_key] = default_year if default_year in years else date.today().year
+    c1, c2 = st.columns([3, 1])
+    unit_id = c1.selectbox("Unit", ids, format_func=lambda i: names[i], key=unit_key)
+    year = c2.selectbox("Tahun", years, key=year_key)
+    return unit_id, int(year)
