@@ -3,7 +3,6 @@ navigation from the pages the user's role may use (the services enforce the same
 from __future__ import annotations
 
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -15,9 +14,9 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from assessment import accounts, startup  # noqa: E402
-from assessment.config import get_settings  # noqa: E402
 from assessment.errors import DomainError  # noqa: E402
-from pages import ui  # noqa: E402
+from assessment.permissions import ROLES  # noqa: E402
+from pages import session, ui  # noqa: E402
 
 st.set_page_config(page_title="Monev SP4N-LAPOR!", page_icon=":material/fact_check:", layout="wide")
 
@@ -35,6 +34,8 @@ ALL = None
 PUBLIC = frozenset()
 STAFF = frozenset({"admin", "tim_asesor", "verifikator", "pimpinan", "operator_opd"})
 ADMIN = frozenset({"admin"})
+LEADERSHIP = frozenset({"admin", "pimpinan", "tim_asesor", "verifikator"})  # everyone who sees every unit
+AUDITORS = frozenset({"admin", "pimpinan"})  # Perm.AUDIT_VIEW
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/beranda.py", "Beranda", ":material/home:", "Umum", ALL),
@@ -43,49 +44,21 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/informasi_umum.py", "Informasi Umum (Tabel 2)", ":material/table_chart:", "Asesmen", ALL),
     PageSpec("pages/unit_kerja.py", "Unit Kerja", ":material/apartment:", "Pengaturan", ALL),
     PageSpec("pages/admin_instrumen.py", "Admin Instrumen", ":material/tune:", "Pengaturan", ADMIN),
+    PageSpec("pages/scorecard_pimpinan.py", "Scorecard Pimpinan", ":material/dashboard:", "Umum", LEADERSHIP),
+    PageSpec("pages/statistik_publik.py", "Statistik Publik", ":material/public:", "Umum", PUBLIC),
+    PageSpec("pages/audit.py", "Jejak Audit", ":material/history:", "Pengaturan", AUDITORS),
+    PageSpec("pages/pengguna.py", "Pengguna & Kata Sandi", ":material/group:", "Pengaturan", ALL),
 ]
 
 
 def _visible(spec: PageSpec, actor) -> bool:
+    if not (ROOT / spec.path).exists():
+        return False  # a page still being written elsewhere
     if spec.roles == PUBLIC:
         return True
     if actor is None:
         return False
     return spec.roles is None or actor.role in spec.roles
-
-
-def _session_ok(actor) -> bool:
-    """A session ends after the configured minutes, or when the account changed elsewhere."""
-    started = st.session_state.get("login_at", 0)
-    if time.time() - started > get_settings().session_minutes * 60:
-        return False
-    return accounts.session_valid(actor)
-
-
-def _login_page() -> None:
-    st.title("Masuk ke Portal Monev SP4N-LAPOR!")
-    st.caption("Portal monitoring dan evaluasi pengelolaan pengaduan (Peraturan Bupati Blitar 54/2022). "
-               "Masuk dengan akun yang diberikan admin Dinas Kominfo. Statistik publik dapat dilihat tanpa masuk.")
-    if accounts.count_users() == 0:
-        st.warning("Belum ada pengguna. Admin pertama dibuat dari baris perintah: "
-                   "`.venv/bin/python manage.py create-user --role admin --username NAMA --full-name \"Nama Lengkap\"` "
-                   "(kata sandi ditanyakan, tidak pernah disimpan sebagai teks).")
-    if st.session_state.pop("logout_reason", None):
-        st.info("Sesi Anda berakhir. Silakan masuk kembali.")
-    with st.form("login"):
-        username = st.text_input("Nama pengguna", key="login_username")
-        password = st.text_input("Kata sandi", type="password", key="login_password")
-        ok = st.form_submit_button("Masuk", type="primary")
-    if ok:
-        try:
-            actor = accounts.authenticate(username, password)
-        except DomainError as exc:
-            ui.show_error(exc)
-        else:
-            st.session_state["actor"] = actor
-            st.session_state["login_at"] = time.time()
-            st.session_state["font_scale"] = accounts.font_scale(actor)
-            st.rerun()
 
 
 def _sidebar(actor) -> None:
@@ -99,13 +72,10 @@ def _sidebar(actor) -> None:
             if actor is not None:
                 accounts.set_font_scale(actor, choice)
         if actor is not None:
-            from assessment.permissions import ROLES
-
             st.caption(f"Masuk sebagai **{ui.escape_md(actor.full_name or actor.username)}** "
                        f"({ROLES.get(actor.role, actor.role)})")
             if st.button("Keluar", key="logout", icon=":material/logout:"):
-                for k in list(st.session_state.keys()):
-                    del st.session_state[k]
+                session.end("logout")
                 st.rerun()
 
 
@@ -113,26 +83,29 @@ def main() -> None:
     try:
         startup.ensure_ready()
     except DomainError as exc:
-        st.error("Portal tidak dapat dimulai: " + exc.message)
-        st.stop()
-    actor = ui.current_actor()
-    if actor is not None and not _session_ok(actor):
-        for k in list(st.session_state.keys()):
-            del st.session_state[k]
-        st.session_state["logout_reason"] = "expired"
-        actor = None
+        message = exc.message
+
+        def _broken() -> None:
+            st.error("Portal tidak dapat dimulai: " + message)
+
+        # Still go through st.navigation, so that pages/ is never listed as a page directory.
+        st.navigation([st.Page(_broken, title="Galat", url_path="galat")]).run()
+        return
+    # Ends the session when it expired, sat idle, or the account changed elsewhere (password, role, deactivation).
+    actor = session.check()
     ui.apply_font_scale(st.session_state.get("font_scale", 100))
     sections: dict[str, list] = {}
+    if actor is None:
+        sections["Akun"] = [st.Page("pages/masuk.py", title="Masuk", icon=":material/login:", url_path="masuk",
+                                    default=True)]
     for spec in PAGES:
         if _visible(spec, actor):
             sections.setdefault(spec.section, []).append(
                 st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=Path(spec.path).stem))
-    if actor is None:
-        sections.setdefault("Akun", []).insert(0, st.Page(_login_page, title="Masuk", icon=":material/login:",
-                                                           url_path="masuk", default=True))
     nav = st.navigation(sections)
     _sidebar(actor)
     nav.run()
 
 
-main()
+if __name__ == "__main__":  # streamlit runs the script as __main__; tests import PAGES without running it
+    main()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping, Optional
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -327,13 +328,20 @@ def save_answers(actor: Actor, assessment_id: int, changes: Mapping[int, AnswerC
             if new == old:
                 out[q] = row.version
                 continue
-            row.score, row.note, row.evidence_link = new["score"], new["note"], new["evidence_link"]
-            row.version += 1
-            row.updated_by = actor.username
-            row.updated_at = utcnow()
-            s.add(row)
+            # Conditional on the version read above: a concurrent save that got there first makes
+            # this match no row, and the user is told instead of silently overwriting.
+            done = s.execute(
+                update(Answer).where(Answer.id == row.id, Answer.version == row.version)
+                .values(score=new["score"], note=new["note"], evidence_link=new["evidence_link"],
+                        version=row.version + 1, updated_by=actor.username, updated_at=utcnow())
+            ).rowcount
+            if done != 1:
+                raise ConflictError(
+                    f"Jawaban pertanyaan {q} baru saja diubah oleh pengguna lain. Perubahan Anda tidak "
+                    "disimpan; muat ulang untuk melihat isian terbaru."
+                )
             audit.record(s, actor, "answer.save", "assessment", a.id, {"question": q, **old}, {"question": q, **new})
-            out[q] = row.version
+            out[q] = row.version + 1
         a.updated_at = utcnow()
         s.add(a)
         return out
@@ -374,13 +382,22 @@ def _transition(s: Session, actor: Actor, a: Assessment, to: str, base_version: 
             "Status asesmen ini sudah diubah oleh pengguna lain sejak Anda membukanya "
             f"(sekarang: {STATES[a.state]}). Muat ulang halaman, lalu periksa kembali."
         )
+    _bump_version(s, a)
     s.add(AssessmentEvent(assessment_id=a.id, from_state=a.state, to_state=to, comment=comment, actor=actor.username))
     audit.record(s, actor, f"assessment.{to}", "assessment", a.id, {"state": a.state}, {"state": to, "comment": comment})
     a.state = to
-    a.version += 1
     a.updated_at = utcnow()
     a.return_comment = comment if to == "dikembalikan" else a.return_comment
     s.add(a)
+
+
+def _bump_version(s: Session, a: Assessment) -> None:
+    """Move the assessment's version on, refusing if another writer moved it first."""
+    done = s.execute(update(Assessment).where(Assessment.id == a.id, Assessment.version == a.version)
+                     .values(version=a.version + 1)).rowcount
+    if done != 1:
+        raise ConflictError("Asesmen ini baru saja diubah oleh pengguna lain. Muat ulang halaman, lalu ulangi.")
+    a.version += 1
 
 
 def submit(actor: Actor, assessment_id: int, base_version: Optional[int] = None) -> None:
@@ -481,7 +498,7 @@ def set_priorities(actor: Actor, assessment_id: int, choices: Mapping[str, tuple
             d.decided_by, d.decided_at = actor.username, utcnow()
             s.add(d)
             audit.record(s, actor, "priority.set", "assessment", a.id, {"aspect": k, **(old or {})}, {"aspect": k, **new})
-        a.version += 1
+        _bump_version(s, a)
         a.updated_at = utcnow()
         s.add(a)
 

@@ -31,6 +31,8 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            # We issue BEGIN ourselves (below): pysqlite's implicit BEGIN is switched off.
+            dbapi_conn.isolation_level = None
             # WAL lets readers work while one writer saves; foreign keys are off by default in SQLite.
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
@@ -38,6 +40,12 @@ def _make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # noqa: ANN001
+            # A write transaction takes the write lock at once (BEGIN IMMEDIATE): two savers queue
+            # behind the busy timeout instead of failing on a stale read snapshot. Reads stay DEFERRED.
+            conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -65,7 +73,10 @@ def is_sqlite() -> bool:
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""
-    session = Session(get_engine(), expire_on_commit=False)
+    engine = get_engine()
+    if engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+    session = Session(engine, expire_on_commit=False)
     try:
         yield session
         session.commit()
@@ -83,5 +94,5 @@ def read_only() -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.rollback()
+        # close() ends the transaction without expiring the rows handed back to the caller.
         session.close()

@@ -31,12 +31,9 @@ def _demo_core(s: Session, actor: Actor) -> None:
 def _base_loaders() -> list[Loader]:
     loaders: list[Loader] = [_base_core]
     # Areas add their loaders here (catalogues, status maps, targets...).
-    try:
-        from . import renaksi  # noqa: F401
+    from . import renaksi
 
-        loaders.append(renaksi.load_catalogue)
-    except ImportError:
-        pass
+    loaders.append(renaksi.load_catalogue)
     try:
         from . import complaints
 

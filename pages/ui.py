@@ -94,8 +94,17 @@ def year_options(first: int = 2020) -> list[int]:
 
 
 def unit_year_picker(units, key: str = "sel", default_year: Optional[int] = None,
-                     allow_all_units: bool = True) -> tuple[Optional[int], int]:
-    """Pick a unit and a year; the choice is shared by every page that uses the same key."""
+                     default_unit: Optional[int] = None) -> tuple[Optional[int], int]:
+    """Pick a unit and a year; the choice is shared by every page that uses the same key.
+
+    Without a previous choice it opens on the most recent assessment the user may see."""
+    if default_year is None and default_unit is None and current_actor() is not None:
+        from assessment import assessments
+
+        latest = assessments.list_assessments(current_actor())
+        if latest:
+            newest = max(latest, key=lambda a: (a.year, a.updated_at))
+            default_year, default_unit = newest.year, newest.unit_id
     actor = current_actor()
     if actor is not None and actor.role == "operator_opd":
         units = [u for u in units if u.id == actor.unit_id]
@@ -106,7 +115,7 @@ def unit_year_picker(units, key: str = "sel", default_year: Optional[int] = None
     names = {u.id: f"{u.name} ({u.kind_label})" + ("" if u.confirmed else " - belum dikonfirmasi") for u in units}
     unit_key, year_key = f"{key}_unit", f"{key}_year"
     if st.session_state.get(unit_key) not in ids:
-        st.session_state[unit_key] = ids[0]
+        st.session_state[unit_key] = default_unit if default_unit in ids else ids[0]
     years = year_options()
     if st.session_state.get(year_key) not in years:
         st.session_state[year_key] = default_year if default_year in years else date.today().year

@@ -4,3 +4,6 @@ from .core import (  # noqa: F401
     Answer, Assessment, AssessmentEvent, AuditLog, Evidence, EvidenceBlob, GeneralFigures,
     InstrumentVersion, PriorityDecision, Setting, Unit, UnitAlias, User, utcnow,
 )
+from .renaksi import *  # noqa
+from .consensus import *  # noqa
+from .complaints import *  # noqa

@@ -1,0 +1,521 @@
+"""Independent scoring by the Tim Asesor, then a consensus set by the team lead.
+
+The round of one assessment has two phases.
+
+1. Penilaian mandiri (independent scoring). Each member (role tim_asesor or admin, with
+   Perm.ASSESSMENT_EDIT for the unit) fills in their own 22 scores, with a note, and submits them.
+   A submitted set is frozen. The blind rule, enforced here in the service (`comparison`):
+   - your own scores are always visible to you;
+   - the scores of others are shown only once THEY have submitted (drafts are never shown);
+   - if you have started scoring, you see the others' submitted scores only after submitting yours;
+   - if you have not scored (verifikator, pimpinan, a lead who only moderates, an operator of the
+     unit), you see no score at all until the consensus is opened: only who has submitted and how
+     far each member is.
+   The audit log does not show the values of unsubmitted scores either: a save is recorded with the
+   questions it changed, a submission with the number of answers and a SHA-256 fingerprint of the
+   set, and the opening of the consensus with every submitted set in full.
+2. Konsensus. A holder of Perm.ASSESSMENT_CONSENSUS (the team lead: tim_asesor or admin) opens the
+   consensus once at least two members have submitted. Independent scoring is then closed (drafts
+   not submitted are left out and can no longer be changed) and everyone who may read the
+   assessment sees every submitted score, the spread, the flags (spread >= 2) and the agreement
+   figures. The lead sets the consensus score per question with a note (required wherever the
+   members' scores differ). The consensus score is written into the assessment's Answer through
+   `assessments.save_answers`, so results, priorities and exports score it; `ConsensusDecision`
+   keeps who decided, the note, and the spread at that moment.
+
+Every write is audited. `set_consensus` writes the answers (one transaction, by save_answers) and
+then its decision records (a second transaction): if the second failed, the scores stand and the
+decision records are missing, which the page shows ("belum ada catatan konsensus").
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping, Optional
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from scoring.agreement import QUADRATIC, TeamAgreement, spread, team_agreement
+
+from . import assessments, audit, instrument
+from .assessments import STATES, AnswerChange
+from .db import read_only, transaction
+from .errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from .models import (
+    Answer, Assessment, AssessorSubmission, ConsensusDecision, ConsensusRound, IndividualScore, Unit, utcnow,
+)
+from .permissions import Actor, Perm, can, require
+
+ASSESSOR_ROLES = frozenset({"tim_asesor", "admin"})
+MIN_SUBMITTED = 2
+NOTE_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class OwnScore:
+    score: Optional[int]
+    note: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class AssessorStatus:
+    assessor: str
+    full_name: str
+    answered: int
+    total: int
+    submitted_at: Optional[datetime]
+
+    @property
+    def submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def label(self) -> str:
+        return f"{self.full_name} ({self.assessor})" if self.full_name and self.full_name != self.assessor \
+            else self.assessor
+
+
+@dataclass(frozen=True)
+class RoundStatus:
+    assessment_id: int
+    unit_id: int
+    unit_name: str
+    year: int
+    state: str
+    total: int
+    assessors: tuple[AssessorStatus, ...]
+    opened_by: Optional[str]
+    opened_at: Optional[datetime]
+    decided: int  # questions with a consensus decision
+    # for the asking actor
+    has_sheet: bool
+    submitted: bool
+    can_view: bool
+    view_reason: str
+    can_score: bool
+    score_reason: str
+    can_open: bool
+    can_decide: bool
+
+    @property
+    def opened(self) -> bool:
+        return self.opened_at is not None
+
+    @property
+    def submitted_count(self) -> int:
+        return sum(1 for a in self.assessors if a.submitted)
+
+    @property
+    def pending(self) -> tuple[AssessorStatus, ...]:
+        return tuple(a for a in self.assessors if not a.submitted)
+
+    @property
+    def state_label(self) -> str:
+        return STATES.get(self.state, self.state)
+
+
+@dataclass(frozen=True)
+class MySheet:
+    assessment_id: int
+    assessor: str
+    scores: dict[int, Optional[int]]
+    notes: dict[int, Optional[str]]
+    submitted_at: Optional[datetime]
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for v in self.scores.values() if v is not None)
+
+
+@dataclass(frozen=True)
+class Decision:
+    score: int
+    note: Optional[str]
+    spread: Optional[int]
+    assessors: int
+    decided_by: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class ConsensusRow:
+    question_no: int
+    text: str
+    scores: dict[str, Optional[int]]
+    notes: dict[str, Optional[str]]
+    spread: Optional[int]
+    flagged: bool
+    exact: Optional[float]
+    weighted: Optional[float]
+    answer_score: Optional[int]  # what the assessment scores now
+    answer_version: int
+    decision: Optional[Decision]
+
+    @property
+    def unanimous_score(self) -> Optional[int]:
+        vals = {v for v in self.scores.values() if v is not None}
+        return vals.pop() if len(vals) == 1 else None
+
+    @property
+    def changed_after_decision(self) -> bool:
+        """The answer was edited elsewhere after the consensus was set."""
+        return self.decision is not None and self.answer_score != self.decision.score
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    status: RoundStatus
+    assessors: tuple[AssessorStatus, ...]  # the submitted ones, in the order of the columns
+    rows: list[ConsensusRow]
+    agreement: TeamAgreement
+
+
+# --- the rule --------------------------------------------------------------------------------------
+
+def visibility(has_sheet: bool, submitted: bool, submitted_count: int, opened: bool) -> tuple[bool, str]:
+    """May this actor see the others' scores? (True, "") or (False, reason in Bahasa Indonesia)."""
+    if opened:
+        return True, ""
+    if has_sheet and submitted:
+        return True, ""
+    if has_sheet:
+        return False, ("Nilai anggota tim lain baru terlihat setelah Anda mengajukan nilai Anda sendiri "
+                       "(penilaian dilakukan secara independen).")
+    return False, (f"Nilai anggota tim belum dapat dilihat: konsensus belum dibuka oleh ketua tim "
+                   f"({submitted_count} anggota sudah mengajukan; minimal {MIN_SUBMITTED}).")
+
+
+def _is_assessor(actor: Actor, unit_id: int) -> bool:
+    return actor.role in ASSESSOR_ROLES and can(actor, Perm.ASSESSMENT_EDIT, unit_id)
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+def _load(s: Session, assessment_id: int) -> Assessment:
+    a = s.get(Assessment, assessment_id)
+    if a is None:
+        raise NotFound(f"Asesmen dengan id {assessment_id} tidak ada.")
+    return a
+
+
+def _sheets(s: Session, a: Assessment) -> list[AssessorSubmission]:
+    return list(s.exec(select(AssessorSubmission).where(AssessorSubmission.assessment_id == a.id)
+                       .order_by(AssessorSubmission.assessor)).all())
+
+
+def _scores(s: Session, a: Assessment, assessor: str | None = None) -> dict[str, dict[int, IndividualScore]]:
+    q = select(IndividualScore).where(IndividualScore.assessment_id == a.id)
+    if assessor is not None:
+        q = q.where(IndividualScore.assessor == assessor)
+    out: dict[str, dict[int, IndividualScore]] = {}
+    for r in s.exec(q).all():
+        out.setdefault(r.assessor, {})[r.question_no] = r
+    return out
+
+
+def _round(s: Session, a: Assessment) -> Optional[ConsensusRound]:
+    return s.exec(select(ConsensusRound).where(ConsensusRound.assessment_id == a.id)).first()
+
+
+def _status(s: Session, actor: Actor, a: Assessment) -> RoundStatus:
+    unit = s.get(Unit, a.unit_id)
+    inst = instrument.by_id(s, a.instrument_version_id)
+    sheets = _sheets(s, a)
+    counts: dict[str, int] = {}
+    for r in s.exec(select(IndividualScore).where(IndividualScore.assessment_id == a.id)).all():
+        if r.score is not None:
+            counts[r.assessor] = counts.get(r.assessor, 0) + 1
+    people = tuple(AssessorStatus(x.assessor, x.full_name, counts.get(x.assessor, 0), inst.question_count,
+                                  x.submitted_at) for x in sheets)
+    rnd = _round(s, a)
+    decided = len(s.exec(select(ConsensusDecision.id).where(ConsensusDecision.assessment_id == a.id)).all())
+    mine = next((x for x in sheets if x.assessor == actor.username), None)
+    has_sheet, submitted = mine is not None, bool(mine and mine.submitted_at)
+    n_sub = sum(1 for p in people if p.submitted)
+    can_view, view_reason = visibility(has_sheet, submitted, n_sub, rnd is not None)
+    editable = a.state in assessments.EDITABLE
+    if not _is_assessor(actor, a.unit_id):
+        can_score, score_reason = False, "Penilaian mandiri diisi oleh anggota Tim Asesor (atau admin)."
+    elif not editable:
+        can_score, score_reason = False, f"Asesmen berstatus {STATES[a.state]}: penilaian tidak dapat diubah."
+    elif rnd is not None:
+        can_score, score_reason = False, "Konsensus sudah dibuka: penilaian mandiri ditutup."
+    elif submitted:
+        can_score, score_reason = False, "Nilai Anda sudah diajukan dan tidak dapat diubah lagi."
+    else:
+        can_score, score_reason = True, ""
+    lead = can(actor, Perm.ASSESSMENT_CONSENSUS, a.unit_id)
+    return RoundStatus(
+        assessment_id=a.id, unit_id=a.unit_id, unit_name=unit.name if unit else "?", year=a.year, state=a.state,
+        total=inst.question_count, assessors=people, opened_by=rnd.opened_by if rnd else None,
+        opened_at=rnd.opened_at if rnd else None, decided=decided, has_sheet=has_sheet, submitted=submitted,
+        can_view=can_view, view_reason=view_reason, can_score=can_score, score_reason=score_reason,
+        can_open=lead and editable and rnd is None and n_sub >= MIN_SUBMITTED,
+        can_decide=lead and editable and rnd is not None,
+    )
+
+
+def status(actor: Actor, assessment_id: int) -> RoundStatus:
+    """Progress of the round (who has submitted, how far each is): no scores. Needs Perm.READ."""
+    with read_only() as s:
+        a = _load(s, assessment_id)
+        require(actor, Perm.READ, unit_id=a.unit_id)
+        return _status(s, actor, a)
+
+
+def my_sheet(actor: Actor, assessment_id: int) -> MySheet:
+    """The actor's own scores (always visible to the actor)."""
+    with read_only() as s:
+        a = _load(s, assessment_id)
+        require(actor, Perm.READ, unit_id=a.unit_id)
+        inst = instrument.by_id(s, a.instrument_version_id)
+        rows = _scores(s, a, actor.username).get(actor.username, {})
+        sheet = next((x for x in _sheets(s, a) if x.assessor == actor.username), None)
+        return MySheet(
+            assessment_id=a.id, assessor=actor.username,
+            scores={q: rows[q].score if q in rows else None for q in sorted(inst.questions)},
+            notes={q: rows[q].note if q in rows else None for q in sorted(inst.questions)},
+            submitted_at=sheet.submitted_at if sheet else None,
+        )
+
+
+def comparison(actor: Actor, assessment_id: int, weights: str = QUADRATIC) -> ComparisonView:
+    """Every submitted score per question, the spread, flags and agreement. Refused by the blind rule."""
+    with read_only() as s:
+        a = _load(s, assessment_id)
+        require(actor, Perm.READ, unit_id=a.unit_id)
+        st = _status(s, actor, a)
+        if not st.can_view:
+            raise PermissionDenied(st.view_reason)
+        inst = instrument.by_id(s, a.instrument_version_id)
+        submitted = [p for p in st.assessors if p.submitted]
+        names = [p.assessor for p in submitted]
+        rows_by = _scores(s, a)
+        ratings = {n: {q: r.score for q, r in rows_by.get(n, {}).items()} for n in names}
+        agreement = team_agreement(ratings, sorted(inst.questions), weights)
+        answers = {r.question_no: r for r in s.exec(select(Answer).where(Answer.assessment_id == a.id)).all()}
+        decisions = {d.question_no: d for d in s.exec(select(ConsensusDecision)
+                                                      .where(ConsensusDecision.assessment_id == a.id)).all()}
+        rows = []
+        for q in sorted(inst.questions):
+            qa = agreement.question(q)
+            d = decisions.get(q)
+            ans = answers.get(q)
+            rows.append(ConsensusRow(
+                question_no=q, text=inst.questions[q], scores=dict(qa.scores),
+                notes={n: (rows_by.get(n, {}).get(q).note if rows_by.get(n, {}).get(q) else None) for n in names},
+                spread=qa.spread, flagged=qa.flagged, exact=qa.exact, weighted=qa.weighted,
+                answer_score=ans.score if ans else None, answer_version=ans.version if ans else 0,
+                decision=Decision(d.score, d.note, d.spread, d.assessors, d.decided_by, d.decided_at) if d else None,
+            ))
+        return ComparisonView(status=st, assessors=tuple(submitted), rows=rows, agreement=agreement)
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+def _check_score(q: int, value: Any) -> Optional[int]:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(f"Nilai pertanyaan {q} harus angka 1 sampai 4.")
+    try:
+        v = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"Nilai pertanyaan {q} ('{value}') harus angka 1 sampai 4.") from None
+    if v != value and str(v) != str(value).strip():
+        raise ValidationError(f"Nilai pertanyaan {q} ('{value}') harus bilangan bulat 1 sampai 4.")
+    if not 1 <= v <= 4:
+        raise ValidationError(f"Nilai pertanyaan {q} adalah {v}: nilai harus 1 sampai 4.")
+    return v
+
+
+def _check_note(q: int, note: Optional[str]) -> Optional[str]:
+    note = (str(note).strip() if note is not None else "") or None
+    if note and len(note) > NOTE_LIMIT:
+        raise ValidationError(f"Catatan pertanyaan {q} terlalu panjang (maksimal {NOTE_LIMIT} karakter).")
+    return note
+
+
+def _scoring_open(s: Session, actor: Actor, assessment_id: int) -> tuple[Assessment, Optional[AssessorSubmission]]:
+    a = _load(s, assessment_id)
+    require(actor, Perm.ASSESSMENT_EDIT, unit_id=a.unit_id)
+    if actor.role not in ASSESSOR_ROLES:
+        raise PermissionDenied("Penilaian mandiri Tim Asesor hanya diisi oleh anggota Tim Asesor atau admin.")
+    if a.state not in assessments.EDITABLE:
+        raise ValidationError(f"Asesmen ini berstatus {STATES[a.state]}: penilaian mandiri tidak dapat diubah.")
+    if _round(s, a) is not None:
+        raise ValidationError("Konsensus asesmen ini sudah dibuka: penilaian mandiri ditutup.")
+    sheet = s.exec(select(AssessorSubmission).where(AssessorSubmission.assessment_id == a.id,
+                                                    AssessorSubmission.assessor == actor.username)).first()
+    if sheet is not None and sheet.submitted_at is not None:
+        raise ValidationError("Nilai Anda untuk asesmen ini sudah diajukan dan tidak dapat diubah lagi.")
+    return a, sheet
+
+
+def save_own(actor: Actor, assessment_id: int, changes: Mapping[int, OwnScore]) -> int:
+    """Save the actor's own scores/notes (draft). Returns how many questions changed."""
+    if not changes:
+        return 0
+    with transaction() as s:
+        a, sheet = _scoring_open(s, actor, assessment_id)
+        inst = instrument.by_id(s, a.instrument_version_id)
+        if sheet is None:
+            sheet = AssessorSubmission(assessment_id=a.id, assessor=actor.username,
+                                       full_name=(actor.full_name or "")[:200])
+            s.add(sheet)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise ConflictError("Lembar penilaian Anda baru saja dibuat di jendela lain. Muat ulang halaman.") from None
+            audit.record(s, actor, "consensus.sheet_start", "assessment", a.id, None, {"assessor": actor.username})
+        rows = _scores(s, a, actor.username).get(actor.username, {})
+        changed = []
+        for q, ch in sorted(changes.items()):
+            if q not in inst.questions:
+                raise ValidationError(
+                    f"Pertanyaan nomor {q} tidak ada dalam instrumen versi {inst.number} (1-{inst.question_count}).")
+            score, note = _check_score(q, ch.score), _check_note(q, ch.note)
+            row = rows.get(q)
+            if row is None:
+                if score is None and note is None:
+                    continue
+                row = IndividualScore(assessment_id=a.id, assessor=actor.username, question_no=q)
+            elif row.score == score and row.note == note:
+                continue
+            else:
+                row.version += 1
+            row.score, row.note, row.updated_at = score, note, utcnow()
+            s.add(row)
+            changed.append(q)
+        if changed:
+            # The values are not written to the audit log while the scoring is blind (see module doc).
+            audit.record(s, actor, "consensus.own_save", "assessment", a.id, None,
+                         {"assessor": actor.username, "questions": changed})
+        return len(changed)
+
+
+def _fingerprint(rows: Mapping[int, IndividualScore]) -> str:
+    data = {str(q): [r.score, r.note] for q, r in sorted(rows.items())}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def submit_own(actor: Actor, assessment_id: int) -> None:
+    """Submit the actor's own set (all questions scored); it is frozen afterwards."""
+    with transaction() as s:
+        a, sheet = _scoring_open(s, actor, assessment_id)
+        inst = instrument.by_id(s, a.instrument_version_id)
+        rows = _scores(s, a, actor.username).get(actor.username, {})
+        missing = [q for q in sorted(inst.questions) if q not in rows or rows[q].score is None]
+        if sheet is None or missing:
+            raise ValidationError(
+                f"Penilaian Anda belum lengkap: {inst.question_count - len(missing)}/{inst.question_count} "
+                f"pertanyaan terisi. Belum dinilai: pertanyaan {', '.join(map(str, missing))}.")
+        sheet.submitted_at = utcnow()
+        s.add(sheet)
+        audit.record(s, actor, "consensus.submit", "assessment", a.id, None,
+                     {"assessor": actor.username, "answered": len(rows), "sha256": _fingerprint(rows)})
+
+
+def open_consensus(actor: Actor, assessment_id: int) -> None:
+    """The team lead closes independent scoring and opens the comparison to the team."""
+    with transaction() as s:
+        a = _load(s, assessment_id)
+        require(actor, Perm.ASSESSMENT_CONSENSUS, unit_id=a.unit_id)
+        if a.state not in assessments.EDITABLE:
+            raise ValidationError(f"Asesmen ini berstatus {STATES[a.state]}: konsensus tidak dapat dibuka.")
+        if _round(s, a) is not None:
+            raise ConflictError("Konsensus asesmen ini sudah dibuka.")
+        sheets = _sheets(s, a)
+        done = [x.assessor for x in sheets if x.submitted_at is not None]
+        if len(done) < MIN_SUBMITTED:
+            raise ValidationError(
+                f"Konsensus baru dapat dibuka setelah minimal {MIN_SUBMITTED} anggota mengajukan nilainya "
+                f"(sekarang {len(done)}).")
+        s.add(ConsensusRound(assessment_id=a.id, opened_by=actor.username))
+        try:
+            s.flush()
+        except IntegrityError:
+            raise ConflictError("Konsensus asesmen ini baru saja dibuka oleh pengguna lain.") from None
+        by = _scores(s, a)
+        audit.record(s, actor, "consensus.open", "assessment", a.id, None, {
+            "submitted": {n: {q: r.score for q, r in sorted(by.get(n, {}).items())} for n in done},
+            "left_out": [x.assessor for x in sheets if x.submitted_at is None],
+        })
+
+
+def set_consensus(actor: Actor, assessment_id: int, decisions: Mapping[int, OwnScore],
+                  answer_versions: Mapping[int, int] | None = None) -> int:
+    """Set the consensus score and note of some questions; returns how many were recorded.
+
+    A note is required wherever the submitted scores differ, or the consensus differs from the
+    score they all gave. `answer_versions` are the answer versions the lead's page showed: a
+    question edited elsewhere in the meantime is refused (and then nothing is written).
+    """
+    if not decisions:
+        return 0
+    with read_only() as s:
+        a = _load(s, assessment_id)
+        require(actor, Perm.ASSESSMENT_CONSENSUS, unit_id=a.unit_id)
+        if a.state not in assessments.EDITABLE:
+            raise ValidationError(f"Asesmen ini berstatus {STATES[a.state]}: konsensus tidak dapat diubah.")
+        if _round(s, a) is None:
+            raise ValidationError("Konsensus belum dibuka: buka konsensus dulu setelah anggota tim mengajukan nilainya.")
+        inst = instrument.by_id(s, a.instrument_version_id)
+        done = [x.assessor for x in _sheets(s, a) if x.submitted_at is not None]
+        submitted = {n: {q: r.score for q, r in rows.items()} for n, rows in _scores(s, a).items() if n in done}
+        answers = {r.question_no: (r.score, r.version)
+                   for r in s.exec(select(Answer).where(Answer.assessment_id == a.id)).all()}
+    plan: dict[int, tuple[int, Optional[str], Optional[int]]] = {}
+    problems = []
+    for q, d in sorted(decisions.items()):
+        if q not in inst.questions:
+            raise ValidationError(
+                f"Pertanyaan nomor {q} tidak ada dalam instrumen versi {inst.number} (1-{inst.question_count}).")
+        score = _check_score(q, d.score)
+        if score is None:
+            raise ValidationError(f"Nilai konsensus pertanyaan {q} wajib diisi (1 sampai 4).")
+        note = _check_note(q, d.note)
+        vals = [submitted[n][q] for n in done if submitted.get(n, {}).get(q) is not None]
+        differs = len(set(vals)) > 1 or bool(vals and score != vals[0])
+        if differs and not note:
+            problems.append(str(q))
+        plan[q] = (score, note, spread(vals))
+    if problems:
+        raise ValidationError(
+            "Catatan konsensus wajib diisi untuk pertanyaan yang nilainya berbeda antar anggota atau berbeda "
+            f"dari nilai anggota: pertanyaan {', '.join(problems)}.")
+    changes = {}
+    for q, (score, _note, _sp) in plan.items():
+        cur_score, cur_version = answers.get(q, (None, None))
+        base = (answer_versions or {}).get(q, cur_version)
+        if cur_version is None or cur_score != score or base != cur_version:
+            changes[q] = AnswerChange(score, base_version=base, fields=("score",))
+    assessments.save_answers(actor, assessment_id, changes)
+    with transaction() as s:
+        a = _load(s, assessment_id)
+        existing = {d.question_no: d for d in s.exec(select(ConsensusDecision)
+                                                      .where(ConsensusDecision.assessment_id == a.id)).all()}
+        count = 0
+        for q, (score, note, sp) in plan.items():
+            d = existing.get(q)
+            old = None if d is None else {"question": q, "score": d.score, "note": d.note}
+            new = {"question": q, "score": score, "note": note, "spread": sp, "assessors": len(done)}
+            if d is not None and d.score == score and d.note == note:
+                continue
+            if d is None:
+                d = ConsensusDecision(assessment_id=a.id, question_no=q, score=score, decided_by=actor.username)
+            else:
+                d.version += 1
+            d.score, d.note, d.spread, d.assessors = score, note, sp, len(done)
+            d.decided_by, d.decided_at = actor.username, utcnow()
+            s.add(d)
+            audit.record(s, actor, "consensus.set", "assessment", a.id, old, new)
+            count += 1
+        try:
+            s.flush()
+        except IntegrityError:
+            raise ConflictError("Konsensus baru saja disimpan oleh pengguna lain. Muat ulang halaman.") from None
+        return count

@@ -1,0 +1,169 @@
+"""Pengguna: every user changes their own password; the admin manages all accounts."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from assessment import accounts, units
+from assessment.errors import DomainError
+from assessment.permissions import ROLES, Perm
+from pages import session, ui
+
+actor = ui.require_actor()
+ui.header(
+    "Pengguna & Kata Sandi",
+    "Ganti kata sandi Anda di sini; semua sesi Anda yang lain (perangkat lain) berakhir, sesi ini tetap. "
+    "Admin Dinas Kominfo juga membuat akun, mengubah peran dan unit, menonaktifkan atau mengaktifkan kembali "
+    "akun, membuka kunci, dan mengatur ulang kata sandi. Setiap perubahan tercatat di Jejak Audit. "
+    f"Kata sandi minimal {accounts.MIN_PASSWORD} karakter, memuat huruf dan angka atau simbol.",
+)
+
+st.subheader("Ganti kata sandi saya")
+if actor.user_id is None:
+    st.info("Akun baris perintah tidak memiliki kata sandi.")
+else:
+    with st.form("own_password", clear_on_submit=True):
+        old = st.text_input("Kata sandi lama", type="password", max_chars=accounts.MAX_PASSWORD)
+        new = st.text_input("Kata sandi baru", type="password", max_chars=accounts.MAX_PASSWORD)
+        again = st.text_input("Ulangi kata sandi baru", type="password", max_chars=accounts.MAX_PASSWORD)
+        if st.form_submit_button("Ganti kata sandi", type="primary"):
+            if new != again:
+                st.error("Kata sandi baru dan ulangannya tidak sama.")
+            else:
+                try:
+                    fresh = accounts.change_password(actor, actor.user_id, new, old)
+                except DomainError as exc:
+                    ui.show_error(exc)
+                else:
+                    session.replace_actor(fresh)
+                    st.success("Kata sandi diganti. Sesi Anda di perangkat lain telah diakhiri.")
+
+if not ui.can_do(Perm.USERS_MANAGE):
+    st.stop()
+
+st.divider()
+st.subheader("Daftar pengguna")
+all_units = units.list_units()
+unit_names = {u.id: u.name for u in all_units}
+unit_ids = [None] + [u.id for u in all_units]
+role_keys = list(ROLES)
+
+
+def _unit_label(uid):
+    return "- (tanpa unit)" if uid is None else unit_names.get(uid, f"unit {uid}")
+
+
+def _status(u) -> str:
+    if not u.active:
+        return "Nonaktif"
+    return "Terkunci" if u.locked else "Aktif"
+
+
+users = accounts.list_users(actor)
+if not users:
+    st.info("Belum ada pengguna.")
+else:
+    st.dataframe(pd.DataFrame([{
+        "Nama pengguna": u.username, "Nama lengkap": u.full_name, "Peran": u.role_label,
+        "Unit": u.unit_name or "-", "Status": _status(u), "Terakhir masuk": ui.wib(u.last_login_at),
+    } for u in users]), hide_index=True, width="stretch")
+
+with st.expander("Tambah pengguna", icon=":material/person_add:"):
+    with st.form("create_user", clear_on_submit=False):
+        c1, c2 = st.columns(2)
+        username = c1.text_input("Nama pengguna (huruf kecil, angka, titik)", max_chars=80)
+        full_name = c2.text_input("Nama lengkap", max_chars=200)
+        role = c1.selectbox("Peran", role_keys, format_func=lambda r: ROLES[r])
+        unit_id = c2.selectbox("Unit (wajib untuk Operator OPD)", unit_ids, format_func=_unit_label)
+        pw1 = c1.text_input("Kata sandi awal", type="password", max_chars=accounts.MAX_PASSWORD)
+        pw2 = c2.text_input("Ulangi kata sandi awal", type="password", max_chars=accounts.MAX_PASSWORD)
+        st.caption("Sampaikan kata sandi awal secara langsung kepada pengguna, dan minta ia segera menggantinya.")
+        if st.form_submit_button("Buat pengguna", type="primary"):
+            if pw1 != pw2:
+                st.error("Kata sandi dan ulangannya tidak sama.")
+            else:
+                try:
+                    accounts.create_user(actor, username, full_name, role, pw1, unit_id)
+                except DomainError as exc:
+                    ui.show_error(exc)
+                else:
+                    st.success(f"Pengguna '{ui.escape_md(username.strip().lower())}' dibuat.")
+                    st.rerun()
+
+if not users:
+    st.stop()
+
+st.subheader("Ubah pengguna")
+by_id = {u.id: u for u in users}
+sel = st.selectbox("Pilih pengguna", list(by_id), format_func=lambda i: f"{by_id[i].username} - {by_id[i].full_name}",
+                   key="user_sel")
+u = by_id[sel]
+st.caption(f"Peran: {u.role_label}. Unit: {u.unit_name or '-'}. Status: {_status(u)}. "
+           f"Dibuat: {ui.wib(u.created_at)}. Terakhir masuk: {ui.wib(u.last_login_at)}.")
+
+tab_role, tab_status, tab_pw = st.tabs(["Peran & unit", "Status akun", "Atur ulang kata sandi"])
+with tab_role:
+    with st.form(f"role_{u.id}"):
+        new_name = st.text_input("Nama lengkap", value=u.full_name, max_chars=200)
+        new_role = st.selectbox("Peran", role_keys, index=role_keys.index(u.role) if u.role in role_keys else 0,
+                                format_func=lambda r: ROLES[r])
+        new_unit = st.selectbox("Unit", unit_ids, index=unit_ids.index(u.unit_id) if u.unit_id in unit_ids else 0,
+                                format_func=_unit_label)
+        st.caption("Mengubah peran atau unit mengakhiri sesi pengguna itu: ia masuk lagi dengan hak yang baru.")
+        if st.form_submit_button("Simpan"):
+            try:
+                accounts.set_full_name(actor, u.id, new_name)
+                accounts.set_role(actor, u.id, new_role, new_unit)
+            except DomainError as exc:
+                ui.show_error(exc)
+            else:
+                st.success("Tersimpan.")
+                st.rerun()
+
+with tab_status:
+    if u.active:
+        st.write("Menonaktifkan akun mengakhiri semua sesinya; riwayat dan jejak auditnya tetap ada.")
+        if st.button("Nonaktifkan akun", key=f"deact_{u.id}", disabled=u.id == actor.user_id):
+            try:
+                accounts.set_active(actor, u.id, False)
+            except DomainError as exc:
+                ui.show_error(exc)
+            else:
+                st.rerun()
+    else:
+        if st.button("Aktifkan kembali", key=f"react_{u.id}"):
+            try:
+                accounts.set_active(actor, u.id, True)
+            except DomainError as exc:
+                ui.show_error(exc)
+            else:
+                st.rerun()
+    if u.locked or u.failed_logins:
+        st.write(f"Percobaan gagal berturut-turut: {u.failed_logins}. "
+                 + (f"Terkunci sampai {ui.wib(u.locked_until)} WIB." if u.locked else ""))
+        if st.button("Buka kunci", key=f"unlock_{u.id}"):
+            try:
+                accounts.unlock(actor, u.id)
+            except DomainError as exc:
+                ui.show_error(exc)
+            else:
+                st.rerun()
+
+with tab_pw:
+    if u.id == actor.user_id:
+        st.info("Untuk akun Anda sendiri, gunakan formulir \"Ganti kata sandi saya\" di atas.")
+    else:
+        with st.form(f"reset_{u.id}", clear_on_submit=True):
+            r1 = st.text_input("Kata sandi baru", type="password", max_chars=accounts.MAX_PASSWORD)
+            r2 = st.text_input("Ulangi kata sandi baru", type="password", max_chars=accounts.MAX_PASSWORD)
+            st.caption("Semua sesi pengguna ini berakhir dan kuncinya dibuka.")
+            if st.form_submit_button("Atur ulang kata sandi"):
+                if r1 != r2:
+                    st.error("Kata sandi dan ulangannya tidak sama.")
+                else:
+                    try:
+                        accounts.change_password(actor, u.id, r1)
+                    except DomainError as exc:
+                        ui.show_error(exc)
+                    else:
+                        st.success("Kata sandi diatur ulang.")

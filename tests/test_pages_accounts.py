@@ -1,0 +1,197 @@
+"""The login page, logout, session expiry and revocation, the navigation per role, and the account pages (AppTest)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assessment import accounts
+from assessment.permissions import SYSTEM
+from tests.conftest import ROOT
+
+PW = "Kuat-Sandi-2024!"
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def _main_run(at: AppTest) -> AppTest:
+    """Run app.py itself (navigation, session checks) rather than only the page the last run ended on:
+    AppTest runs a page file on its own once a multipage run has finished on it."""
+    at._finished_page_script_hash = ""
+    at._page_hash = ""
+    return at.run()
+
+
+def _texts(at: AppTest) -> str:
+    parts = []
+    for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning", "error", "success", "text"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+        parts += [str(e.value) for e in getattr(at.sidebar, kind)]
+    return "\n".join(parts)
+
+
+def _login(at: AppTest, username: str, password: str) -> str:
+    """Submit the login form; returns what the submitting run showed (then app.py runs again)."""
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Nama pengguna"].input(username)
+    inputs["Kata sandi"].input(password)
+    next(b for b in at.button if b.label == "Masuk").click().run()
+    shown = _texts(at)
+    _main_run(at)
+    return shown
+
+
+def _page(path: str, actor) -> AppTest:
+    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    now = time.time()
+    at.session_state["actor"] = actor
+    at.session_state["login_at"] = now
+    at.session_state["last_seen"] = now
+    return at
+
+
+def test_first_start_says_how_to_make_the_first_admin(seeded):
+    at = _app().run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Masuk")
+    assert "manage.py create-user --role admin" in _texts(at)
+
+
+def test_login_failure_then_success(seeded):
+    accounts.create_user(SYSTEM, "sari.p", "Sari Pimpinan", "pimpinan", PW)
+    at = _app().run()
+    assert "manage.py create-user" not in _texts(at)
+    assert "Nama pengguna atau kata sandi salah" in _login(at, "sari.p", "salah-sandi-1")
+    assert "actor" not in at.session_state
+    _login(at, "sari.p", PW)
+    assert not at.exception
+    assert "Masuk sebagai **Sari Pimpinan** (Pimpinan)" in _texts(at)
+    # The typed password is not kept anywhere in the session.
+    assert all(PW != at.session_state[k] for k in at.session_state._state.filtered_state.keys())
+
+
+def test_logout(seeded):
+    accounts.create_user(SYSTEM, "sari.p", "Sari Pimpinan", "pimpinan", PW)
+    at = _app().run()
+    _login(at, "sari.p", PW)
+    at.button(key="logout").click()
+    _main_run(at)
+    assert "actor" not in at.session_state
+    assert at.title[0].value.startswith("Masuk")
+    assert "Anda telah keluar" in _texts(at)
+
+
+@pytest.mark.parametrize("field,reason", [("login_at", "terlalu lama sejak masuk"), ("last_seen", "tidak ada aktivitas")])
+def test_session_expiry(seeded, field, reason):
+    accounts.create_user(SYSTEM, "sari.p", "Sari Pimpinan", "pimpinan", PW)
+    at = _app().run()
+    _login(at, "sari.p", PW)
+    at.session_state[field] = time.time() - 9 * 3600
+    _main_run(at)
+    assert "actor" not in at.session_state
+    assert at.title[0].value.startswith("Masuk")
+    assert reason in _texts(at)
+
+
+def test_password_change_elsewhere_ends_this_session(seeded):
+    uid = accounts.create_user(SYSTEM, "sari.p", "Sari Pimpinan", "pimpinan", PW)
+    at = _app().run()
+    _login(at, "sari.p", PW)
+    accounts.change_password(SYSTEM, uid, "Lain-Sandi-2030")
+    _main_run(at)
+    assert "actor" not in at.session_state
+    assert "kata sandi, peran atau status akun Anda diubah" in _texts(at)
+
+
+def _visible_titles(role, unit_id=None):
+    import app
+    from tests.conftest import actor_for
+
+    actor = None if role is None else actor_for(role, unit_id)
+    return {p.title for p in app.PAGES if app._visible(p, actor)}
+
+
+def test_navigation_shows_only_what_the_role_may_use():
+    public = _visible_titles(None)
+    assert public == {"Statistik Publik"}
+    admin = _visible_titles("admin")
+    assert {"Scorecard Pimpinan", "Jejak Audit", "Pengguna & Kata Sandi", "Statistik Publik"} <= admin
+    pimpinan = _visible_titles("pimpinan")
+    assert {"Scorecard Pimpinan", "Jejak Audit"} <= pimpinan and "Admin Instrumen" not in pimpinan
+    operator = _visible_titles("operator_opd", 1)
+    assert "Scorecard Pimpinan" not in operator and "Jejak Audit" not in operator
+    assert "Pengguna & Kata Sandi" in operator
+    for role in ("tim_asesor", "verifikator"):
+        titles = _visible_titles(role)
+        assert "Jejak Audit" not in titles and "Admin Instrumen" not in titles and "Scorecard Pimpinan" in titles
+
+
+def test_operator_changes_own_password_and_stays_logged_in(seeded):
+    from assessment import units
+
+    unit = units.resolve_unit("Dinas Komunikasi dan Informatika").id
+    uid = accounts.create_user(SYSTEM, "op.kominfo", "Operator Kominfo", "operator_opd", PW, unit)
+    actor = accounts.authenticate("op.kominfo", PW)
+    other_device = accounts.authenticate("op.kominfo", PW)
+    at = _page("pages/pengguna.py", actor).run()
+    assert not at.exception
+    assert "Daftar pengguna" not in _texts(at)  # not an admin
+    fields = {t.label: t for t in at.text_input}
+    fields["Kata sandi lama"].input(PW)
+    fields["Kata sandi baru"].input("Baru-Sandi-2031")
+    fields["Ulangi kata sandi baru"].input("Baru-Sandi-2031")
+    next(b for b in at.button if b.label == "Ganti kata sandi").click().run()
+    assert not at.exception
+    assert "Kata sandi diganti" in _texts(at)
+    assert accounts.session_valid(at.session_state["actor"])
+    assert not accounts.session_valid(other_device)
+    assert accounts.authenticate("op.kominfo", "Baru-Sandi-2031").user_id == uid
+
+
+def test_admin_creates_and_deactivates_a_user(seeded):
+    accounts.create_user(SYSTEM, "admin.satu", "Admin Satu", "admin", PW)
+    admin = accounts.authenticate("admin.satu", PW)
+    at = _page("pages/pengguna.py", admin).run()
+    assert not at.exception and "Daftar pengguna" in _texts(at)
+    fields = {t.label: t for t in at.text_input}
+    fields["Nama pengguna (huruf kecil, angka, titik)"].input("tim.asesor")
+    fields["Nama lengkap"].input("<b>Tim</b> Asesor")
+    fields["Kata sandi awal"].input(PW)
+    fields["Ulangi kata sandi awal"].input(PW)
+    next(s for s in at.selectbox if s.label == "Peran").set_value("tim_asesor")
+    next(b for b in at.button if b.label == "Buat pengguna").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert accounts.authenticate("tim.asesor", PW).role == "tim_asesor"
+    uid = accounts.find_user_id(SYSTEM, "tim.asesor")
+    at.selectbox(key="user_sel").set_value(uid).run()
+    at.button(key=f"deact_{uid}").click().run()
+    assert not at.exception
+    assert not accounts.get_user(SYSTEM, uid).active
+
+
+def test_audit_page_filters_and_export(seeded):
+    accounts.create_user(SYSTEM, "sari.p", "Sari Pimpinan", "pimpinan", PW)
+    actor = accounts.authenticate("sari.p", PW)
+    at = _page("pages/audit.py", actor).run()
+    assert not at.exception
+    assert "baris cocok" in _texts(at)
+    at.selectbox(key="audit_action").set_value("user.*").run()
+    assert not at.exception
+    df = at.dataframe[0].value
+    assert set(df["Tindakan"]) <= {"user.create", "user.login"} and len(df) == 2
+    at.button(key="audit_prepare").click().run()
+    assert not at.exception
+    assert at.session_state["audit_xlsx"][1][:2] == b"PK"
+
+
+def test_audit_page_refused_for_other_roles(seeded):
+    from tests.conftest import actor_for
+
+    at = _page("pages/audit.py", actor_for("tim_asesor")).run()
+    assert not at.exception
+    assert "Akses ditolak" in _texts(at)
+    assert not at.dataframe

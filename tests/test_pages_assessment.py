@@ -1,0 +1,99 @@
+"""AppTest of the assessment pages: fill, save, reload, submit, read the result."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from assessment import assessments, seed, units
+from tests.conftest import ROOT, actor_for
+
+BLITAR = [4, 3, 4, 4, 4, 4, 3, 4, 3, 4, 4, 2, 3, 4, 3, 4, 4, 4, 3, 4, 2, 4]
+
+
+def _app(page: str, actor) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
+    at.session_state["actor"] = actor
+    return at
+
+
+def _pick(at: AppTest, unit_name: str, year: int) -> None:
+    unit_id = units.resolve_unit(unit_name).id
+    at.selectbox(key="sel_unit").set_value(unit_id)
+    at.selectbox(key="sel_year").set_value(year)
+    at.run()
+
+
+def test_fill_save_reload_submit_and_read(seeded):
+    asesor = actor_for("tim_asesor")
+    at = _app("asesmen_mandiri", asesor).run()
+    _pick(at, "Dinas Komunikasi dan Informatika", 2024)
+    assert any("Belum ada asesmen" in i.value for i in at.info)
+    at.button(key=[b.key for b in at.button if b.key and b.key.startswith("create_")][0]).click().run()
+    aid = assessments.find(asesor, units.resolve_unit("Dinas Komunikasi dan Informatika").id, 2024)
+    assert aid is not None
+    for q, v in enumerate(BLITAR[:10], start=1):
+        at.radio(key=f"score_{aid}_{q}").set_value(v).run()
+    at.text_area(key=f"note_{aid}_3").input("Tanggapan rata-rata 2 hari").run()
+    assert not at.exception
+    # A new session (a browser reload, or another day) sees what was saved.
+    again = _app("asesmen_mandiri", asesor).run()
+    _pick(again, "Dinas Komunikasi dan Informatika", 2024)
+    assert [again.radio(key=f"score_{aid}_{q}").value for q in range(1, 11)] == BLITAR[:10]
+    assert again.text_area(key=f"note_{aid}_3").value == "Tanggapan rata-rata 2 hari"
+    assert "Terisi 10 dari 22" in again.get("progress")[0].proto.text
+    assert again.button(key=f"submit_{aid}").disabled
+    for q, v in enumerate(BLITAR[10:], start=11):
+        again.radio(key=f"score_{aid}_{q}").set_value(v).run()
+    assert not again.button(key=f"submit_{aid}").disabled
+    again.button(key=f"submit_{aid}").click().run()
+    assert assessments.get(asesor, aid).state == "diajukan"
+    assert any(m.value == "Diajukan" for m in again.metric)
+
+    res = _app("hasil_prioritas", asesor).run()
+    _pick(res, "Dinas Komunikasi dan Informatika", 2024)
+    t5 = res.dataframe[0].value
+    assert list(t5["Rata-rata"]) == [3.50, 3.56, 3.40, 4.00, 3.67]
+    assert list(t5["Prioritas usulan"]) == [2, 3, 1, 5, 4]
+    t3 = res.dataframe[1].value
+    assert t3.loc[t3["No"] == 12, "2"].item() == "√"
+
+
+def test_verifikator_returns_with_comment(seeded):
+    asesor, verif = actor_for("tim_asesor"), actor_for("verifikator")
+    unit_id = units.resolve_unit("Kecamatan Wlingi").id
+    aid = assessments.create(asesor, unit_id, 2024)
+    assessments.save_answers(asesor, aid, {q: assessments.AnswerChange(3) for q in range(1, 23)})
+    assessments.submit(asesor, aid)
+    at = _app("asesmen_mandiri", verif).run()
+    _pick(at, "Kecamatan Wlingi", 2024)
+    at.text_area(key=f"retc_{aid}").input("Lengkapi bukti pertanyaan 5")  # sent with the form
+    at.button[[b.label for b in at.button].index("Kembalikan untuk perbaikan")].click().run()
+    v = assessments.get(asesor, aid)
+    assert v.state == "dikembalikan" and v.return_comment == "Lengkapi bukti pertanyaan 5"
+
+
+def test_results_page_on_the_seed(seeded):
+    seed.load_demo()
+    at = _app("hasil_prioritas", actor_for("pimpinan")).run()
+    assert not at.exception
+    _pick(at, "Pemerintah Kabupaten Blitar", 2022)
+    t5 = at.dataframe[0].value
+    assert list(t5["Aspek"])[2] == "Pemanfaatan Data & Optimalisasi Aplikasi"
+    assert list(t5["Prioritas berlaku"]) == [2, 3, 1, 5, 4]
+    assert not at.expander  # final: no priority editor
+
+
+def test_tabel2_page_shows_printed_and_exact_average(seeded):
+    seed.load_demo()
+    at = _app("informasi_umum", actor_for("tim_asesor")).run()
+    df = at.dataframe[0].value
+    row = df[df["Tahun"] == 2020].iloc[0]
+    assert row["Rata-rata per bulan (tercetak)"] == 7 and row["Rata-rata per bulan (tepat)"] == "7,58"
+    assert row["% diselesaikan"] == "100,0 %"
+
+
+def test_unit_and_instrument_admin_pages_render(seeded, admin):
+    for page in ("unit_kerja", "admin_instrumen", "beranda"):
+        at = _app(page, admin).run()
+        assert not at.exception, page
+    at = _app("unit_kerja", admin).run()
+    assert len(at.dataframe[0].value) >= 55
