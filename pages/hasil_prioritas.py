@@ -37,7 +37,8 @@ if not res.complete:
 st.subheader("Tabel 5 - Penentuan prioritas")
 t5 = pd.DataFrame([{
     "Aspek": r.name, "Rata-rata": round2(r.mean), "Pertanyaan lemah": r.weak, "Jumlah pertanyaan": len(r.questions),
-    "Prioritas usulan": r.suggested_priority, "Prioritas akhir": r.final_priority, "Prioritas berlaku": r.priority,
+    "Prioritas usulan": r.suggested_priority,
+    "Prioritas akhir": "-" if r.final_priority is None else str(r.final_priority), "Prioritas berlaku": r.priority,
     "Alasan": r.reason or "",
 } for r in sorted(res.aspects, key=lambda r: r.order)])
 st.dataframe(t5, hide_index=True, width="stretch",
@@ -73,7 +74,7 @@ means = pd.DataFrame([{"Aspek": r.name, "Rata-rata": round2(r.mean) or 0.0, "Pri
 c1.altair_chart(
     alt.Chart(means, title="Rata-rata nilai per aspek").mark_bar().encode(
         x=alt.X("Rata-rata:Q", scale=alt.Scale(domain=[0, 4]), title="Rata-rata (1-4)"),
-        y=alt.Y("Aspek:N", sort=[a.name for a in aspects], title=None),
+        y=alt.Y("Aspek:N", sort=[a.name for a in aspects], title=None, axis=alt.Axis(labelLimit=260)),
         color=alt.Color("Prioritas:O", scale=alt.Scale(scheme="redyellowgreen"), title="Prioritas"),
         tooltip=["Aspek", alt.Tooltip("Rata-rata:Q", format=".2f"), "Prioritas"],
     ) + alt.Chart(means).mark_text(align="left", dx=4).encode(

@@ -71,12 +71,12 @@ else:
 with st.expander("Tambah pengguna", icon=":material/person_add:"):
     with st.form("create_user", clear_on_submit=False):
         c1, c2 = st.columns(2)
-        username = c1.text_input("Nama pengguna (huruf kecil, angka, titik)", max_chars=80)
-        full_name = c2.text_input("Nama lengkap", max_chars=200)
-        role = c1.selectbox("Peran", role_keys, format_func=lambda r: ROLES[r])
-        unit_id = c2.selectbox("Unit (wajib untuk Operator OPD)", unit_ids, format_func=_unit_label)
-        pw1 = c1.text_input("Kata sandi awal", type="password", max_chars=accounts.MAX_PASSWORD)
-        pw2 = c2.text_input("Ulangi kata sandi awal", type="password", max_chars=accounts.MAX_PASSWORD)
+        username = c1.text_input("Nama pengguna (huruf kecil, angka, titik)", max_chars=80, key="new_username")
+        full_name = c2.text_input("Nama lengkap", max_chars=200, key="new_full_name")
+        role = c1.selectbox("Peran", role_keys, format_func=lambda r: ROLES[r], key="new_role")
+        unit_id = c2.selectbox("Unit (wajib untuk Operator OPD)", unit_ids, format_func=_unit_label, key="new_unit")
+        pw1 = c1.text_input("Kata sandi awal", type="password", max_chars=accounts.MAX_PASSWORD, key="new_pw1")
+        pw2 = c2.text_input("Ulangi kata sandi awal", type="password", max_chars=accounts.MAX_PASSWORD, key="new_pw2")
         st.caption("Sampaikan kata sandi awal secara langsung kepada pengguna, dan minta ia segera menggantinya.")
         if st.form_submit_button("Buat pengguna", type="primary"):
             if pw1 != pw2:

@@ -156,12 +156,11 @@ def test_admin_creates_and_deactivates_a_user(seeded):
     admin = accounts.authenticate("admin.satu", PW)
     at = _page("pages/pengguna.py", admin).run()
     assert not at.exception and "Daftar pengguna" in _texts(at)
-    fields = {t.label: t for t in at.text_input}
-    fields["Nama pengguna (huruf kecil, angka, titik)"].input("tim.asesor")
-    fields["Nama lengkap"].input("<b>Tim</b> Asesor")
-    fields["Kata sandi awal"].input(PW)
-    fields["Ulangi kata sandi awal"].input(PW)
-    next(s for s in at.selectbox if s.label == "Peran").set_value("tim_asesor")
+    at.text_input(key="new_username").input("tim.asesor")
+    at.text_input(key="new_full_name").input("<b>Tim</b> Asesor")
+    at.text_input(key="new_pw1").input(PW)
+    at.text_input(key="new_pw2").input(PW)
+    at.selectbox(key="new_role").set_value("tim_asesor")
     next(b for b in at.button if b.label == "Buat pengguna").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
