@@ -178,15 +178,17 @@ def _tabel6(actor: Actor) -> DocTable:
     rows, no, seen = [], 0, []
     for r in rows_in:
         t = targets[r.key]
-        if r.key not in seen:
+        first = r.key not in seen
+        if first:
             seen.append(r.key)
             no += 1
         unit = t.unit
         target = fmt_plain(r.target) + (" %" if unit == "%" else f" {unit}")
         actual = "-" if r.actual is None else (fmt_pct(r.actual) if unit == "%" else fmt_plain(r.actual) + f" {unit}")
-        rows.append([str(no), t.name, fmt_plain(t.baseline_value) + (" %" if unit == "%" else f" {unit}")
-                     + f" ({t.baseline_year})", str(r.year), target, actual, r.status])
-    years = sorted({r.year for r in rows_in})
+        baseline = fmt_plain(t.baseline_value) + (" %" if unit == "%" else f" {unit}") + f" ({t.baseline_year})"
+        rows.append([str(no) if first else "", t.name if first else "", baseline if first else "", str(r.year),
+                     target, actual, r.status])
+    years = sorted({r.year for r in rows_in} | {t.baseline_year for t in targets.values()})
     title = "Indikator Sasaran Strategis dan Target" + (f" {min(years)}-{max(years)}" if years else "")
     return DocTable(6, title, ["No", "Indikator Sasaran Strategis", "Baseline", "Tahun", "Target", "Realisasi",
                                "Status"], rows, [0.05, 0.29, 0.14, 0.08, 0.13, 0.13, 0.18],

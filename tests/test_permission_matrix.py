@@ -289,7 +289,7 @@ CASES: dict[str, Case] = {
     "renaksi.remove_evidence": case("admin operator_own", _renaksi_remove_evidence),
     "renaksi.set_indicator_status": case("admin", _indicator),
     "renaksi.add_item": case("admin", lambda ctx: (lambda actor, n=ctx.n(): _r().add_item(
-        actor, f"V.9.{n}", "Kegiatan baru uji", [_r().plan_years()[0]], "Dinas Kominfo"))),
+        actor, f"I.1.{50 + n}", "Kegiatan baru uji", [_r().plan_years()[0]], "Dinas Kominfo"))),
     "renaksi.change_item": case("admin", lambda ctx: (lambda actor, it=ctx.item(): _r().change_item(
         actor, it.id, None, title=it.title + " (diubah)"))),
     "renaksi.retire_item": case("admin", lambda ctx: (lambda actor, it=ctx.item(): _r().retire_item(
@@ -410,7 +410,7 @@ def _write_services() -> set[str]:
                 continue
             src = ast.unparse(node)
             args = [a.arg for a in node.args.args]
-            if "transaction()" in src and (not args or args[0] in ("actor", "username")):
+            if "transaction()" in src and args and args[0] in ("actor", "username"):
                 found.add(f"{path.stem}.{node.name}")
     return found
 
