@@ -110,6 +110,14 @@ def cmd_export_assessment(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_units(args: argparse.Namespace) -> int:
+    from assessment import units
+
+    out = units.import_units(SYSTEM, Path(args.file).name, Path(args.file).read_bytes())
+    print(f"Unit baru: {out['added']}, nama lain baru: {out['aliases_added']}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="manage.py", description="Portal Monev SP4N-LAPOR! - baris perintah")
     sub = p.add_subparsers(dest="command", required=True)
@@ -134,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--year", required=True, type=int)
     e.add_argument("--out", required=True)
     e.set_defaults(fn=cmd_export_assessment)
+    iu = sub.add_parser("import-units", help="impor daftar unit (CSV/XLSX: Nama, Jenis, Nama lain, Dikonfirmasi)")
+    iu.add_argument("file")
+    iu.set_defaults(fn=cmd_import_units)
     for mod in _cli_modules():
         mod.register(sub)
     return p

@@ -245,17 +245,18 @@ def create(actor: Actor, unit_id: int, year: Any) -> int:
             )
         a = Assessment(unit_id=unit_id, year=y, instrument_version_id=instrument.current_version_id(s),
                        created_by=actor.username)
+        unit_name = unit.name  # read now: after a failed flush the session cannot load anything
         s.add(a)
         try:
             s.flush()
         except IntegrityError:
             # Two clicks raced past the check above: the unique constraint keeps one record.
-            raise ConflictError(f"Asesmen {unit.name} tahun {y} sudah ada. Muat ulang halaman.") from None
+            raise ConflictError(f"Asesmen {unit_name} tahun {y} sudah ada. Muat ulang halaman.") from None
         inst = instrument.by_id(s, a.instrument_version_id)
         for q in sorted(inst.questions):
             s.add(Answer(assessment_id=a.id, question_no=q, updated_by=actor.username))
         audit.record(s, actor, "assessment.create", "assessment", a.id, None,
-                     {"unit": unit.name, "year": y, "instrument_version": inst.number})
+                     {"unit": unit_name, "year": y, "instrument_version": inst.number})
         return int(a.id)
 
 

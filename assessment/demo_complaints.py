@@ -83,105 +83,125 @@ def _busday(days: np.ndarray, offsets: np.ndarray, cal: np.busdaycalendar) -> np
     return np.busday_offset(days, offsets, roll="forward", busdaycal=cal)
 
 
-def _fmt_lapor(d: np.ndarray) -> np.ndarray:
+def _s(values) -> "pa.Array":
+    import pyarrow as pa
+
+    return values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, type=pa.string())
+
+
+def _num(values) -> "pa.Array":
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.cast(pa.array(values), pa.string())
+
+
+def _fmt_lapor(d: np.ndarray):
     """datetime64[D] -> '3 Jan 2026' (Indonesian abbreviations, as the export writes), '' for NaT."""
-    out = np.full(d.shape, "", dtype=object)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     ok = ~np.isnat(d)
-    if ok.any():
-        y = d[ok].astype("datetime64[Y]").astype(int) + 1970
-        m = d[ok].astype("datetime64[M]").astype(int) % 12
-        day = (d[ok] - d[ok].astype("datetime64[M]")).astype(int) + 1
-        mon = np.array(MONTHS, dtype=object)[m]
-        out[ok] = pd.Series(day.astype(str)).str.cat([pd.Series(mon), pd.Series(y.astype(str))], sep=" ").to_numpy()
-    return out
+    safe = np.where(ok, d, np.datetime64("2000-01-01"))
+    y = safe.astype("datetime64[Y]").astype(int) + 1970
+    m = safe.astype("datetime64[M]").astype(int) % 12
+    day = (safe - safe.astype("datetime64[M]")).astype(int) + 1
+    mon = pa.array(np.array(MONTHS, dtype=object)[m], type=pa.string())
+    out = pc.binary_join_element_wise(_num(day), mon, _num(y), " ")
+    return pc.if_else(pa.array(ok), out, "")
 
 
-def _iso(d: np.ndarray) -> np.ndarray:
-    out = np.datetime_as_string(d, unit="D").astype(object)
-    out[np.isnat(d)] = ""
-    return out
+def _iso(d: np.ndarray):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ok = ~np.isnat(d)
+    txt = pa.array(np.datetime_as_string(d, unit="D"), type=pa.string())
+    return pc.if_else(pa.array(ok), txt, "")
+
+
+def _where(mask: np.ndarray, a, b):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.if_else(pa.array(mask), _s(a) if not isinstance(a, str) else a, _s(b) if not isinstance(b, str) else b)
 
 
 @dataclass
 class Simulation:
     """The hidden truth: per report its dates; `export(snapshot)` renders what LAPOR! would show."""
 
-    frame: pd.DataFrame
+    data: dict
     units: list[DemoUnit]
 
-    def export(self, snapshot: date, operator_dates: bool = True, iso_dates: bool = False) -> pd.DataFrame:
-        f = self.frame
+    def export(self, snapshot: date, operator_dates: bool = True, iso_dates: bool = False):
+        """The export at `snapshot` as a pyarrow Table with the LAPOR! headers."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         s = np.datetime64(snapshot, "D")
-        rep = f["report_date"].to_numpy().astype("datetime64[D]")
-        known = rep <= s
-        f = f[known]
-        rep = rep[known]
-        disp = f["disposition"].to_numpy().astype("datetime64[D]")
-        fu = f["follow_up"].to_numpy().astype("datetime64[D]")
-        done = f["completion"].to_numpy().astype("datetime64[D]")
-        fate = f["fate"].to_numpy()
-        n = len(f)
+        known = self.data["report_date"] <= s
+        f = {k: v[known] for k, v in self.data.items()}
+        rep, disp, fu, done, fate = f["report_date"], f["disposition"], f["follow_up"], f["completion"], f["fate"]
+        n = len(rep)
         status = np.full(n, "Belum Terverifikasi", dtype=object)
         disposed = ~np.isnat(disp) & (disp <= s)
-        status[disposed] = np.where(f["verified_label"].to_numpy()[disposed], "Terverifikasi",
-                                    "Terdisposisi Belum Ditindaklanjuti")
+        status[disposed] = np.where(f["verified_label"][disposed], "Terverifikasi", "Terdisposisi Belum Ditindaklanjuti")
         fued = disposed & ~np.isnat(fu) & (fu <= s)
-        status[fued] = np.where(f["answered"].to_numpy()[fued], "Ditanggapi oleh Pelapor", "Terdisposisi Sedang Diproses")
+        status[fued] = np.where(f["answered"][fued], "Ditanggapi oleh Pelapor", "Terdisposisi Sedang Diproses")
         fin = fued & ~np.isnat(done) & (done <= s)
-        closer = f["closer"].to_numpy()[fin]
-        status[fin] = np.array(["Terdisposisi Selesai", "Ditutup oleh Sistem", "Ditutup oleh Admin"], dtype=object)[closer]
+        status[fin] = np.array(["Terdisposisi Selesai", "Ditutup oleh Sistem", "Ditutup oleh Admin"],
+                               dtype=object)[f["closer"][fin]]
         arch = (fate == 1) & disposed
-        status[arch] = np.where(f["closer"].to_numpy()[arch] == 1, "Diarsipkan oleh Sistem", "Diarsipkan oleh Admin")
+        status[arch] = np.where(f["closer"][arch] == 1, "Diarsipkan oleh Sistem", "Diarsipkan oleh Admin")
         hold = (fate == 2) & disposed & ~fued
         status[hold] = "Laporan Tertunda"
         reason = np.full(n, "", dtype=object)
         reason[arch] = "Alasan sintetis (demo): masukan terlalu umum"
         reason[hold] = "Alasan sintetis (demo): data pendukung belum lengkap"
-        inst = np.where(disposed, f["instansi"].to_numpy(), "")
-        inst_id = np.where(disposed, f["instansi_id"].astype(str).to_numpy(), "")
-        rating = np.where(fin & f["rated"].to_numpy(), f["rating"].astype(str).to_numpy(), "")
-        tid = f["tracking_id"].to_numpy()
-        names = f["reporter"].to_numpy()
-        body_final = np.where(fin, "Tanggapan sintetis (demo): laporan telah ditindaklanjuti.", "")
         fmt = _iso if iso_dates else _fmt_lapor
-        out = pd.DataFrame({
-            "Tracking ID": tid.astype(str),
+        const = lambda v: pa.array(np.full(n, v, dtype=object), type=pa.string())  # noqa: E731
+        cols = {
+            "Tracking ID": _num(f["tracking_id"]),
             "Tanggal Laporan Masuk": fmt(rep),
-            "Waktu Laporan Masuk": f["time"].to_numpy(),
-            "Nama Pelapor": names,
-            "Klasifikasi Laporan": f["klas"].to_numpy(),
-            "ID Kategori": f["kategori_id"].astype(str).to_numpy(),
-            "Kategori": f["kategori"].to_numpy(),
-            "Judul Laporan": f["title"].to_numpy(),
-            "Isi Laporan Awal": f["body"].to_numpy(),
-            "Isi Laporan Akhir": body_final,
-            "Tipe Laporan (Anonim/Rahasia)": f["tipe"].to_numpy(),
-            "Sumber Laporan": f["sumber"].to_numpy(),
-            "Instansi Induk": "Pemerintah Kabupaten Blitar",
-            "ID Instansi Terdisposisi": inst_id,
-            "Instansi Terdisposisi": inst,
-            "Status Laporan": status,
-            "Alasan Tunda/Arsip": reason,
-            "Provinsi": "Jawa Timur",
-            "Kota/Kabupaten": "Kabupaten Blitar",
-            "Kecamatan": f["kecamatan"].to_numpy(),
-            "Kelurahan": "",
-            "Nomor SK": "",
-            "Url SK": "",
-            "Url Dokumen Laporan Tahunan": "",
-            "Laporan yang Masuk melalui Kanal Aduan Setwapres": "Tidak",
-            "Rating": rating,
-        })
+            "Waktu Laporan Masuk": _s(f["time"]),
+            "Nama Pelapor": _s(f["reporter"]),
+            "Klasifikasi Laporan": _s(f["klas"]),
+            "ID Kategori": _num(f["kategori_id"]),
+            "Kategori": _s(f["kategori"]),
+            "Judul Laporan": _s(f["title"]),
+            "Isi Laporan Awal": _s(f["body"]),
+            "Isi Laporan Akhir": _where(fin, "Tanggapan sintetis (demo): laporan telah ditindaklanjuti.", ""),
+            "Tipe Laporan (Anonim/Rahasia)": _s(f["tipe"]),
+            "Sumber Laporan": _s(f["sumber"]),
+            "Instansi Induk": const("Pemerintah Kabupaten Blitar"),
+            "ID Instansi Terdisposisi": _where(disposed, _num(f["instansi_id"]), ""),
+            "Instansi Terdisposisi": _where(disposed, _s(f["instansi"]), ""),
+            "Status Laporan": _s(status),
+            "Alasan Tunda/Arsip": _s(reason),
+            "Provinsi": const("Jawa Timur"),
+            "Kota/Kabupaten": const("Kabupaten Blitar"),
+            "Kecamatan": _s(f["kecamatan"]),
+            "Kelurahan": const(""),
+            "Nomor SK": const(""),
+            "Url SK": const(""),
+            "Url Dokumen Laporan Tahunan": const(""),
+            "Laporan yang Masuk melalui Kanal Aduan Setwapres": const("Tidak"),
+            "Rating": _where(fin & f["rated"], _num(f["rating"]), ""),
+        }
         if operator_dates:
-            rec = f["recorded"].to_numpy()
-            out["Tanggal Disposisi"] = np.where(rec & disposed, _iso(disp), "")
-            out["Tanggal Tindak Lanjut"] = np.where(rec & fued, _iso(fu), "")
-            out["Tanggal Selesai"] = np.where(rec & fin, _iso(done), "")
-        return out
+            rec = f["recorded"]
+            cols["Tanggal Disposisi"] = _where(rec & disposed, _iso(disp), "")
+            cols["Tanggal Tindak Lanjut"] = _where(rec & fued, _iso(fu), "")
+            cols["Tanggal Selesai"] = _where(rec & fin, _iso(done), "")
+        return pa.table(cols)
 
 
 def simulate(n_reports: int = DEMO_REPORTS, seed: int = 20261127, start: date = DEMO_START,
              end: date = DEMO_SNAPSHOTS[-1], units: Sequence[DemoUnit] | None = None) -> Simulation:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     from scoring.workdays import WorkCalendar
 
     rng = np.random.default_rng(seed)
@@ -206,18 +226,18 @@ def simulate(n_reports: int = DEMO_REPORTS, seed: int = 20261127, start: date = 
     fate = rng.choice(3, size=n_reports, p=[0.93, 0.05, 0.02])  # 0 normal, 1 archived, 2 on hold
     tid = TRACKING_BASE + np.arange(n_reports)
     tipe = rng.choice(np.array(["Biasa", "Anonim", "Rahasia"], dtype=object), size=n_reports, p=[0.75, 0.15, 0.10])
-    reporter = pd.Series(tid % 1_000_000).map("Pelapor Sintetis {:06d}".format).to_numpy(dtype=object)
-    reporter = np.where(tipe == "Anonim", "Anonim", reporter)
+    tid_s = _num(tid)
+    reporter = pc.binary_join_element_wise("Pelapor Sintetis", pc.utf8_lpad(_num(tid % 1_000_000), 6, "0"), " ")
+    reporter = pc.if_else(pa.array(tipe == "Anonim"), "Anonim", reporter)
     kat_i = rng.integers(0, len(KATEGORI), n_reports)
     kat = KATEGORI[kat_i]
-    ts = pd.Series(tid.astype(str))
-    title = ("Laporan sintetis (demo) " + ts + ": " + pd.Series(kat)).to_numpy(dtype=object)
-    body = ("Teks sintetis (demo), bukan laporan sebenarnya, nomor " + ts + ".").to_numpy(dtype=object)
+    title = pc.binary_join_element_wise("Laporan sintetis (demo)", pc.binary_join_element_wise(tid_s, _s(kat), ": "), " ")
+    body = pc.binary_join_element_wise("Teks sintetis (demo), bukan laporan sebenarnya, nomor", tid_s, " ")
     minutes = rng.integers(0, 24 * 60, n_reports)
-    time_ = pd.Series(minutes // 60).map("{:02d}".format).str.cat(pd.Series(minutes % 60).map("{:02d}".format),
-                                                                    sep=":").to_numpy(dtype=object)
+    time_ = pc.binary_join_element_wise(pc.utf8_lpad(_num(minutes // 60), 2, "0"),
+                                        pc.utf8_lpad(_num(minutes % 60), 2, "0"), ":")
     rating = np.clip(np.round(rng.normal(2.2 + 2.6 * dil, 0.8)), 1, 5).astype(int)
-    frame = pd.DataFrame({
+    data = {
         "tracking_id": tid, "report_date": rep, "disposition": disp, "follow_up": fu, "completion": done,
         "fate": fate, "instansi": np.array([u.name for u in units], dtype=object)[ui], "instansi_id": 100 + ui,
         "klas": rng.choice(KLAS, size=n_reports, p=KLAS_P), "kategori": kat, "kategori_id": 300 + kat_i,
@@ -226,21 +246,26 @@ def simulate(n_reports: int = DEMO_REPORTS, seed: int = 20261127, start: date = 
         "verified_label": rng.random(n_reports) < 0.3, "answered": rng.random(n_reports) < 0.15,
         "closer": rng.choice(3, size=n_reports, p=[0.7, 0.2, 0.1]), "rated": rng.random(n_reports) < 0.55,
         "rating": rating, "recorded": rng.random(n_reports) < 0.35,
-    })
-    return Simulation(frame, units)
+    }
+    data = {k: (v.to_numpy(zero_copy_only=False) if isinstance(v, (pa.Array, pa.ChunkedArray)) else v)
+            for k, v in data.items()}
+    return Simulation(data, units)
 
 
-def to_csv_bytes(export: pd.DataFrame, generated: date, delimiter: str = ";", label: str = LABEL) -> bytes:
-    """The export as a CSV copy in the real layout: metadata block, empty row, header, rows."""
-    buf = io.StringIO()
-    width = export.shape[1]
+def to_csv_bytes(export, generated: date, delimiter: str = ";", label: str = LABEL) -> bytes:
+    """The export (pyarrow Table) as a CSV copy in the real layout: metadata block, empty row, header, rows."""
+    import pyarrow.csv as pacsv
+
+    width = export.num_columns
     pad = delimiter * (width - 2)
-    buf.write(f"Judul Laporan{delimiter}{label} - Rekapitulasi Laporan SP4N-LAPOR!{pad}\r\n")
-    buf.write(f"Nama Instansi{delimiter}Pemerintah Kabupaten Blitar{pad}\r\n")
-    buf.write(f"Tanggal Generate{delimiter}{generated.day} {MONTHS[generated.month - 1]} {generated.year}{pad}\r\n")
-    buf.write(delimiter * (width - 1) + "\r\n")
-    export.to_csv(buf, sep=delimiter, index=False, lineterminator="\r\n")
-    return buf.getvalue().encode("utf-8")
+    head = (f"Judul Laporan{delimiter}{label} - Rekapitulasi Laporan SP4N-LAPOR!{pad}\r\n"
+            f"Nama Instansi{delimiter}Pemerintah Kabupaten Blitar{pad}\r\n"
+            f"Tanggal Generate{delimiter}{generated.day} {MONTHS[generated.month - 1]} {generated.year}{pad}\r\n"
+            + delimiter * (width - 1) + "\r\n")
+    buf = io.BytesIO()
+    buf.write(head.encode("utf-8"))
+    pacsv.write_csv(export, buf, pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed"))
+    return buf.getvalue()
 
 
 def demo_files(n_reports: int = DEMO_REPORTS, snapshots: Sequence[date] = DEMO_SNAPSHOTS) -> list[tuple[str, date, bytes]]:

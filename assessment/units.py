@@ -239,3 +239,81 @@ def instansi_unit(s: Session | None = None) -> UnitView:
     if u is None:
         raise NotFound("Unit instansi belum ada di daftar unit.")
     return _view(s, u)
+
+
+def import_units(actor: Actor, filename: str, data: bytes) -> dict[str, int]:
+    """Import a full unit list (CSV or Excel) with columns Nama, Jenis, Nama lain, Dikonfirmasi.
+
+    Units already known (by name or alias) get the new aliases; others are created. One
+    transaction: any faulty row refuses the whole file and nothing is written.
+    """
+    import csv
+    import io
+
+    from .errors import ImportRejected, Problem
+
+    require(actor, Perm.UNITS_EDIT)
+    rows: list[dict[str, str]] = []
+    lower = filename.lower()
+    try:
+        if lower.endswith(".xlsx"):
+            from openpyxl import load_workbook
+
+            ws = load_workbook(io.BytesIO(data), read_only=True).active
+            it = ws.iter_rows(values_only=True)
+            head = [str(h or "").strip() for h in next(it)]
+            rows = [dict(zip(head, ["" if v is None else str(v) for v in r])) for r in it]
+        elif lower.endswith(".csv"):
+            text = data.decode("utf-8-sig")
+            delim = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+            rows = list(csv.DictReader(io.StringIO(text), delimiter=delim))
+        else:
+            raise ImportRejected([Problem("bukan berkas .csv atau .xlsx", file=filename)], "Berkas unit ditolak")
+    except ImportRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the user's to fix
+        raise ImportRejected([Problem(f"berkas tidak dapat dibaca ({type(exc).__name__})", file=filename)],
+                             "Berkas unit ditolak") from None
+    kinds = {"opd": "opd", "kecamatan": "kecamatan", "instansi": "instansi", "pemda": "instansi"}
+    problems, clean = [], []
+    if rows and "Nama" not in rows[0]:
+        problems.append(Problem("kolom 'Nama' tidak ada", row=1, column="Nama", file=filename))
+    seen: dict[str, int] = {}
+    for i, r in enumerate(rows, start=2):
+        name = re.sub(r"\s+", " ", str(r.get("Nama") or "")).strip()
+        kind = kinds.get(str(r.get("Jenis") or "").strip().lower())
+        if not name:
+            problems.append(Problem("nama kosong", row=i, column="Nama", file=filename))
+            continue
+        if kind is None:
+            problems.append(Problem(f"jenis '{r.get('Jenis')}' tidak dikenal (OPD, Kecamatan, Instansi)", row=i,
+                                    column="Jenis", file=filename))
+            continue
+        if alias_key(name) in seen:
+            problems.append(Problem(f"nama '{name}' sudah ada di baris {seen[alias_key(name)]}", row=i,
+                                    column="Nama", file=filename))
+            continue
+        seen[alias_key(name)] = i
+        aliases = [a.strip() for a in str(r.get("Nama lain") or "").split(";") if a.strip()]
+        confirmed = str(r.get("Dikonfirmasi") or "ya").strip().lower() in ("ya", "y", "true", "1", "yes")
+        clean.append((name, kind, aliases, confirmed))
+    if not rows:
+        problems.append(Problem("berkas tidak berisi baris data", file=filename))
+    if problems:
+        raise ImportRejected(problems, "Berkas unit ditolak")
+    added = updated = 0
+    with transaction() as s:
+        for name, kind, aliases, confirmed in clean:
+            u = find_unit(s, name)
+            if u is None:
+                u = Unit(name=name, kind=kind, confirmed=confirmed)
+                s.add(u)
+                s.flush()
+                _add_alias(s, u, name)
+                added += 1
+            for a in aliases:
+                if _add_alias(s, u, a):
+                    updated += 1
+        audit.record(s, actor, "unit.import", "unit", None, None,
+                     {"file": filename, "added": added, "aliases_added": updated})
+    return {"added": added, "aliases_added": updated}

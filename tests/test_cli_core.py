@@ -55,3 +55,23 @@ def test_create_user_reads_password_from_stdin(seeded, monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO("pendek\n"))
     assert manage.main(["create-user", "--role", "admin", "--username", "kedua"]) == 1
     assert "minimal 10 karakter" in capsys.readouterr().err
+
+
+def test_import_units_csv_all_or_nothing(seeded, tmp_path, capsys):
+    from assessment import units
+
+    good = tmp_path / "unit.csv"
+    good.write_text("Nama;Jenis;Nama lain;Dikonfirmasi\nDinas Kearsipan Baru;OPD;Arsip Baru;ya\n"
+                    "Dinas Kominfo;OPD;Kominfo Blitar;ya\n", encoding="utf-8")
+    before = len(units.list_units())
+    assert manage.main(["import-units", str(good)]) == 0
+    assert "Unit baru: 1, nama lain baru: 2." in capsys.readouterr().out
+    assert len(units.list_units()) == before + 1
+    assert units.resolve_unit("Kominfo Blitar").name == "Dinas Komunikasi dan Informatika"
+    bad = tmp_path / "rusak.csv"
+    bad.write_text("Nama;Jenis\nDinas A;OPD\n;OPD\nDinas C;Badan\n", encoding="utf-8")
+    assert manage.main(["import-units", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "berkas rusak.csv, baris 3, kolom 'Nama': nama kosong" in err
+    assert "baris 4, kolom 'Jenis'" in err
+    assert len(units.list_units()) == before + 1
