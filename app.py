@@ -42,6 +42,11 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/asesmen_mandiri.py", "Asesmen Mandiri", ":material/edit_note:", "Asesmen", ALL),
     PageSpec("pages/hasil_prioritas.py", "Hasil & Prioritas", ":material/leaderboard:", "Asesmen", ALL),
     PageSpec("pages/informasi_umum.py", "Informasi Umum (Tabel 2)", ":material/table_chart:", "Asesmen", ALL),
+    PageSpec("pages/konsensus.py", "Konsensus Tim Asesor", ":material/groups:", "Asesmen",
+             frozenset({"admin", "tim_asesor", "verifikator", "pimpinan"})),
+    PageSpec("pages/asesmen_offline.py", "Asesmen Offline (Excel)", ":material/upload_file:", "Asesmen",
+             frozenset({"admin", "tim_asesor", "operator_opd"})),
+    PageSpec("pages/perbandingan.py", "Perbandingan", ":material/compare_arrows:", "Asesmen", ALL),
     PageSpec("pages/unit_kerja.py", "Unit Kerja", ":material/apartment:", "Pengaturan", ALL),
     PageSpec("pages/admin_instrumen.py", "Admin Instrumen", ":material/tune:", "Pengaturan", ADMIN),
     PageSpec("pages/rencana_aksi.py", "Rencana Aksi", ":material/checklist:", "Rencana Aksi", ALL),
@@ -109,7 +114,7 @@ def main() -> None:
         if _visible(spec, actor):
             sections.setdefault(spec.section, []).append(
                 st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=Path(spec.path).stem))
-    nav = st.navigation(sections)
+    nav = st.navigation(sections, expanded=True)
     _sidebar(actor)
     nav.run()
 

@@ -86,6 +86,17 @@ def _pct(num: int, den: int) -> Optional[float]:
     return None if den == 0 else round(100.0 * num / den, 1)
 
 
+def data_stamp() -> tuple:
+    """Changes whenever an import or a Tabel 2 edit changes what the public page shows (a cache key)."""
+    from .models import GeneralFigures
+
+    with read_only() as s:
+        snap = s.exec(select(func.max(ComplaintSnapshot.id), func.max(ComplaintSnapshot.imported_at),
+                             func.count(ComplaintSnapshot.id))).one()
+        fig = s.exec(select(func.max(GeneralFigures.updated_at), func.count(GeneralFigures.id))).one()
+    return tuple(str(x) for x in (*snap, *fig))
+
+
 def years_with_reports() -> list[int]:
     with read_only() as s:
         return sorted({int(y) for y in s.exec(select(ComplaintReport.year).distinct()).all()}, reverse=True)

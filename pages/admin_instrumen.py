@@ -26,9 +26,10 @@ frame = pd.DataFrame([{
     "Sumber": inst.provenance.get(q, ""),
 } for q in sorted(inst.questions)])
 edited = st.data_editor(
-    frame, hide_index=True, width="stretch", key=f"map_{inst.number}",
+    frame, hide_index=True, width="stretch", key=f"map_{inst.number}", height=(len(frame) + 1) * 35 + 3,
     disabled=["No", "Pertanyaan", "Sumber"],
-    column_config={a.name: st.column_config.CheckboxColumn(a.name) for a in aspects},
+    column_config={"Pertanyaan": st.column_config.TextColumn(width="medium", help="Teks lengkap: arahkan kursor"),
+                   **{a.name: st.column_config.CheckboxColumn(a.name, width="small") for a in aspects}},
 )
 
 st.subheader("Ambang kategori")

@@ -96,7 +96,7 @@ for q in sorted(inst.questions):
         continue
     with st.container(border=True):
         st.markdown(f"**{q}.** {ui.escape_md(inst.questions[q])}")
-        left, right = st.columns([1, 1])
+        left, right = st.columns([3, 2])
         left.radio("Nilai", options=[1, 2, 3, 4], format_func=lambda v: scale_labels.get(v, str(v)),
                    key=f"score_{aid}_{q}", horizontal=True, disabled=not can_edit, on_change=_save, args=(q,))
         right.text_input("Tautan bukti (opsional)", key=f"link_{aid}_{q}", disabled=not can_edit,

@@ -117,3 +117,7 @@ st.download_button("Unduh hasil (Excel)", data=lambda: exports.assessment_workbo
                    file_name=f"asesmen_{view.unit_name.replace(' ', '_')}_{view.year}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    icon=":material/download:", on_click="ignore")
+
+from pages.document_ui import document_buttons  # noqa: E402
+
+document_buttons(view)

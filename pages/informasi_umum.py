@@ -1,6 +1,8 @@
 """Informasi Umum: Tabel 2, the general complaint figures per year."""
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -37,12 +39,26 @@ else:
             "Tidak dapat diselesaikan": r.unresolved, "% tidak dapat diselesaikan": ui.fmt_pct(f.unresolved_pct),
             "Keterangan": r.note or "", "Diubah oleh": r.updated_by, "Diubah (WIB)": ui.wib(r.updated_at),
         })
+    st.markdown("**Seperti Tabel 2 Lampiran** (rata-rata per bulan dibulatkan ke bawah, seperti tercetak)")
+    layout = {"No.": ["1.", "2.", "3.", "4."],
+              "Uraian": ["Jumlah Pengaduan", "Rata-rata jumlah pengaduan yang diterima dalam 1 bulan",
+                         "Jumlah pengaduan yang diselesaikan", "Jumlah pengaduan yang tidak dapat diselesaikan"]}
+    for r in rows:
+        f = figures.as_scoring(r)
+        label = str(r.year) if r.months == 12 else f"{r.year} ({r.months} bulan)"
+        layout[f"{label} Jumlah"] = [r.received, f.monthly_printed, r.resolved, r.unresolved]
+        layout[f"{label} %"] = ["100" if r.received else "-", "-",
+                                ui.fmt_num(f.resolved_pct, 0) if f.resolved_pct is not None else "-",
+                                ui.fmt_num(f.unresolved_pct, 0) if f.unresolved_pct is not None else "-"]
+    st.dataframe(pd.DataFrame(layout), hide_index=True, width="stretch")
+    st.markdown("**Rincian** (dengan nilai tepat)")
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
 
 if ui.can_do(Perm.FIGURES_EDIT, unit_id):
     st.subheader("Isi atau ubah angka satu tahun")
     by_year = {r.year: r for r in rows}
-    year = st.selectbox("Tahun", ui.year_options(), key="fig_year")
+    years = ui.year_options()
+    year = st.selectbox("Tahun", years, key="fig_year", index=years.index(date.today().year))
     cur = by_year.get(year)
     with st.form(f"fig_{unit_id}_{year}"):
         c1, c2, c3, c4 = st.columns(4)

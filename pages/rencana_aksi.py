@@ -32,15 +32,16 @@ with st.expander("Tanggal acuan & tampilan", expanded=False):
 all_items = renaksi.list_items(actor, today=today, include_retired=show_retired)
 kp_titles = {it.kp: it.title for it in all_items if it.level == "kp"}
 
-c1, c2, c3, c4, c5 = st.columns([2, 1, 2, 2, 1])
+c1, c3, c4, c5 = st.columns([2, 2, 2, 1])
 f_kp = c1.multiselect("Kelompok program", list(kp_titles), format_func=lambda k: f"KP {k} {kp_titles[k]}", key="ra_f_kp")
-f_year = c2.selectbox("Tahun", [None] + YEARS, format_func=lambda y: "Semua tahun" if y is None else str(y),
-                      key="ra_f_year")
 f_party = c3.multiselect("Pihak terlibat", renaksi.all_party_tokens(all_items), key="ra_f_party")
 f_status = c4.multiselect("Status", list(sr.STATUSES), format_func=sr.status_label, key="ra_f_status")
-f_late = c5.selectbox("Keterlambatan", [None, True, False], key="ra_f_late",
-                      format_func=lambda v: {None: "Semua", True: "Terlambat", False: "Tidak terlambat"}[v])
-c6, c7 = st.columns([3, 1])
+f_late = c5.selectbox("Keterlambatan", ["Semua", "Terlambat", "Tidak terlambat"], key="ra_f_late")
+f_late = {"Semua": None, "Terlambat": True, "Tidak terlambat": False}[f_late]
+c2, c6, c7 = st.columns([2, 2, 1])
+year_choice = c2.segmented_control("Tahun", ["Semua tahun"] + [str(y) for y in YEARS], default="Semua tahun",
+                                   key="ra_f_year")
+f_year = None if year_choice in (None, "Semua tahun") else int(year_choice)
 f_text = c6.text_input("Cari kode atau uraian", key="ra_f_text")
 mine = c7.checkbox("Hanya butir unit saya", key="ra_f_mine", value=actor.role == "operator_opd",
                    disabled=actor.unit_id is None)

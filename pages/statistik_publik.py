@@ -19,20 +19,21 @@ ui.header(
 )
 
 
-@st.cache_data(ttl=300, show_spinner=False)
-def _stats(database_url: str, year):
-    # Cached for 5 minutes per database and year: many visitors at once cost one query.
+@st.cache_data(ttl=300, show_spinner=False, max_entries=50)
+def _stats(database_url: str, stamp: tuple, year):
+    # Many visitors at once cost one aggregation; a new import or Tabel 2 edit changes `stamp`.
     return public_stats.statistics(year)
 
 
 url = get_settings().database_url
-first = _stats(url, None)
+stamp = public_stats.data_stamp()
+first = _stats(url, stamp, None)
 if not first.years:
     st.info("Belum ada data laporan SP4N-LAPOR! yang diimpor. Statistik akan tampil setelah data pertama diimpor.")
     data = first
 else:
     year = st.selectbox("Tahun", first.years, key="public_year")
-    data = _stats(url, int(year))
+    data = _stats(url, stamp, int(year))
     if data.synthetic:
         st.warning("DATA SINTETIS (demo): sebagian atau seluruh angka di bawah berasal dari data contoh buatan, "
                    "bukan laporan masyarakat yang sebenarnya.")

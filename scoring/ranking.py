@@ -593,22 +593,34 @@ def public_aggregates(ev: pd.DataFrame, by: str) -> pd.DataFrame:
 def state_as_of(history: pd.DataFrame, snapshot: date, snapshot_id: int | None = None) -> pd.DataFrame:
     """Per report known at S: `state`, `unit_id`, `followed_up_seen`, `waiting_seen`.
 
-    `history`: report_id, snapshot_id, snapshot_date, state, unit_id, prev_seen_date (change-only rows).
-    Rows after S (or, on S, of a later snapshot than `snapshot_id`) are ignored."""
+    `history`: report_id, snapshot_id, snapshot_date, state, unit_id, prev_seen_date - change-only rows:
+    a report's state holds from its row until the next row, whose `prev_seen_date` is the last sighting
+    in the earlier state. `followed_up_seen` = date of the first row in diproses/selesai; `waiting_seen`
+    = the last sighting in menunggu tindak lanjut before that. Rows after S (or, on S itself, of a later
+    snapshot than `snapshot_id`) are ignored."""
+    cols = ["report_id", "state", "unit_id", "followed_up_seen", "waiting_seen"]
     h = history.copy()
+    if h.empty:
+        return pd.DataFrame(columns=cols)
     h["snapshot_date"] = pd.to_datetime(h["snapshot_date"])
+    h["prev_seen_date"] = pd.to_datetime(h["prev_seen_date"])
     s = pd.Timestamp(snapshot)
     keep = h["snapshot_date"] < s
     same = h["snapshot_date"] == s
     keep |= same & ((h["snapshot_id"] <= snapshot_id) if snapshot_id is not None else True)
-    h = h[keep].sort_values(["report_id", "snapshot_date", "snapshot_id"], kind="stable")
+    h = h[keep].sort_values(["report_id", "snapshot_date", "snapshot_id"], kind="stable").reset_index(drop=True)
     if h.empty:
-        return pd.DataFrame(columns=["report_id", "state", "unit_id", "followed_up_seen", "waiting_seen"])
-    last = h.groupby("report_id", sort=False).tail(1).set_index("report_id")
-    h["prev_state"] = h.groupby("report_id", sort=False)["state"].shift(1)
-    fu = h[h["state"].isin(FOLLOWED_UP_STATES)].groupby("report_id", sort=False).head(1).set_index("report_id")
+        return pd.DataFrame(columns=cols)
+    g = h.groupby("report_id", sort=False)
+    last = g.tail(1).set_index("report_id")
+    h["seq"] = g.cumcount()
+    h["until"] = g["prev_seen_date"].shift(-1)  # last sighting while in this row's state
+    is_fu = h["state"].isin(FOLLOWED_UP_STATES)
+    first_fu = h[is_fu].groupby("report_id", sort=False).head(1).set_index("report_id")
     out = pd.DataFrame({"state": last["state"], "unit_id": last["unit_id"]})
-    out["followed_up_seen"] = fu["snapshot_date"].reindex(out.index)
-    ws = fu["prev_seen_date"].where(fu["prev_state"] == MENUNGGU)
-    out["waiting_seen"] = pd.to_datetime(ws.reindex(out.index))
+    out["followed_up_seen"] = first_fu["snapshot_date"].reindex(out.index)
+    fu_seq = first_fu["seq"].reindex(h["report_id"]).to_numpy()
+    before_fu = np.isnan(fu_seq.astype(float)) | (h["seq"].to_numpy() < fu_seq)
+    waits = h[(h["state"] == MENUNGGU).to_numpy() & before_fu & is_fu.groupby(h["report_id"]).transform("any").to_numpy()]
+    out["waiting_seen"] = waits.groupby("report_id")["until"].max().reindex(out.index)
     return out.reset_index()

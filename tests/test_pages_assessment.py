@@ -85,7 +85,10 @@ def test_results_page_on_the_seed(seeded):
 def test_tabel2_page_shows_printed_and_exact_average(seeded):
     seed.load_demo()
     at = _app("informasi_umum", actor_for("tim_asesor")).run()
-    df = at.dataframe[0].value
+    seedlike = at.dataframe[0].value
+    assert list(seedlike["2020 Jumlah"]) == [91, 7, 91, 0] and list(seedlike["2021 Jumlah"]) == [74, 6, 74, 0]
+    assert list(seedlike["2020 %"]) == ["100", "-", "100", "0"]
+    df = at.dataframe[1].value
     row = df[df["Tahun"] == 2020].iloc[0]
     assert row["Rata-rata per bulan (tercetak)"] == 7 and row["Rata-rata per bulan (tepat)"] == "7,58"
     assert row["% diselesaikan"] == "100,0 %"

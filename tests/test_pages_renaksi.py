@@ -62,7 +62,7 @@ def test_edit_in_place_writes_by_item_id(seeded, admin):
     at = _app("rencana_aksi.py", admin)
     at.run()
     at.multiselect(key="ra_f_kp").set_value(["II"]).run()
-    at.selectbox(key="ra_f_year").set_value(2022).run()
+    at.segmented_control(key="ra_f_year").set_value("2022").run()
     editor = at.data_editor[0]
     assert list(editor.value["Kode"]) == ["II.1", "II.1.1", "II.1.2", "II.1.3", "II.1.4"]
     _edit(at, {4: {renaksi.COL_STATUS: "Berjalan", renaksi.COL_PROGRESS: 40}})
@@ -77,7 +77,7 @@ def test_edit_stays_right_when_the_list_changed_meanwhile(seeded, admin):
     at = _app("rencana_aksi.py", admin)
     at.run()
     at.multiselect(key="ra_f_kp").set_value(["II"]).run()
-    at.selectbox(key="ra_f_year").set_value(2022).run()
+    at.segmented_control(key="ra_f_year").set_value("2022").run()
     # Another admin adds II.1.0 (it sorts before II.1.1) while this table is open.
     renaksi.add_item(actor_for("admin", username="rekan"), "II.1.0", "Kegiatan sisipan", [2022], "Dinas Kominfo")
     _edit(at, {1: {renaksi.COL_NOTE: "Bimtek angkatan I"}})  # row 1 of the table the user sees: II.1.1
@@ -94,7 +94,7 @@ def test_edit_refused_when_another_user_saved_first(seeded, admin):
     at = _app("rencana_aksi.py", admin)
     at.run()
     at.multiselect(key="ra_f_kp").set_value(["II"]).run()
-    at.selectbox(key="ra_f_year").set_value(2022).run()
+    at.segmented_control(key="ra_f_year").set_value("2022").run()
     renaksi.set_status(actor_for("admin", username="rekan"), "II.1.2", 2022, "Berjalan", progress=70)
     _edit(at, {2: {renaksi.COL_PROGRESS: 10, renaksi.COL_STATUS: "Berjalan"}})
     at.run()
@@ -129,7 +129,7 @@ def test_detail_form_and_pimpinan_read_only(seeded, admin):
 
     ro = _app("rencana_aksi.py", actor_for("pimpinan"))
     ro.run()
-    ro.selectbox(key="ra_f_year").set_value(2022).run()
+    ro.segmented_control(key="ra_f_year").set_value("2022").run()
     assert not ro.exception and len(ro.data_editor) == 0 and len(ro.form) == 0
     assert len(ro.dataframe[0].value) == 34  # 13 programs and 21 kegiatan are planned in 2022
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .core import utcnow
@@ -86,7 +86,7 @@ class ComplaintReport(SQLModel, table=True):
     last_seen_date: date
     followed_up_seen_date: Optional[date] = None  # first snapshot seeing it followed up (diproses/selesai)
     waiting_seen_date: Optional[date] = None  # last snapshot seeing it still waiting, before that
-    content_hash: str = Field(max_length=16)
+    content_hash: int = Field(sa_column=Column(BigInteger, nullable=False))  # 64-bit hash of the row's content
 
 
 class ComplaintStatus(SQLModel, table=True):

@@ -99,7 +99,7 @@ def upgrade() -> None:
     sa.Column('last_seen_date', sa.Date(), nullable=False),
     sa.Column('followed_up_seen_date', sa.Date(), nullable=True),
     sa.Column('waiting_seen_date', sa.Date(), nullable=True),
-    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('content_hash', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['first_snapshot_id'], ['complaintsnapshot.id'], ),
     sa.ForeignKeyConstraint(['last_snapshot_id'], ['complaintsnapshot.id'], ),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),

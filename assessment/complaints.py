@@ -1,0 +1,1134 @@
+"""SP4N-LAPOR! complaints: import (preview, then commit in one transaction), the status table, the
+cuti bersama days, the OPD ranking for reward and punishment, a unit's detail, Tabel 2 figures and
+public aggregates. The rules are in scoring/ranking.py; the design in docs/complaints.md.
+
+Personal data (Nama Pelapor, report texts, Alasan Tunda/Arsip) is stored, but no function here
+writes it to the audit log, and only `unit_detail` returns it, to an actor holding
+Perm.COMPLAINTS_DETAIL for the unit (never the name of an Anonim report, nothing personal of a
+Rahasia one). `public_statistics` and `figures_from_reports` return counts only.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Iterable, Mapping, Optional
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import bindparam, func, text
+from sqlmodel import Session, select
+
+from scoring import ranking as rk
+from scoring.workdays import WorkCalendar
+
+from . import audit, lapor_file, settings_store
+from .config import get_settings
+from .datafiles import fail, load_yaml
+from .db import read_only, transaction
+from .errors import ImportRejected, NotFound, Problem, ValidationError
+from .models import (AuditLog, ComplaintReport, ComplaintSnapshot, ComplaintStatus, ComplaintStatusMap,
+                     NonWorkingDay, Unit, UnitAlias, utcnow)
+from .permissions import Actor, Perm, can, require
+from .units import KINDS, UnitView, _add_alias, alias_key, get_unit
+
+STATUS_MAP_FILE = "complaints/status_map.yaml"
+TIME_LIMITS_FILE = "complaints/time_limits.yaml"
+CUTI_FILE = "complaints/cuti_bersama.yaml"
+SYNTHETIC_LABEL = "DATA SINTETIS (demo)"
+CHUNK = 20000
+Progress = Callable[[float, str], None]
+
+# --- data files -----------------------------------------------------------------------------------
+
+
+def default_status_map() -> dict[str, tuple[str, str]]:
+    """status key -> (raw as written, canonical state), from data/complaints/status_map.yaml."""
+    data = load_yaml(STATUS_MAP_FILE) or {}
+    if list(data.get("states") or []) != list(rk.STATES):
+        raise fail(STATUS_MAP_FILE, f"'states' harus persis: {', '.join(rk.STATES)}.")
+    out = {}
+    for raw, state in (data.get("map") or {}).items():
+        if state not in rk.STATES:
+            raise fail(STATUS_MAP_FILE, f"status '{raw}' dipetakan ke '{state}', yang bukan status kanonik.")
+        out[lapor_file.status_key(raw)] = (str(raw), state)
+    if not out:
+        raise fail(STATUS_MAP_FILE, "'map' kosong.")
+    return out
+
+
+def time_limit_catalogue() -> dict[str, Any]:
+    """The time limits file, checked against the setting defaults it names."""
+    data = load_yaml(TIME_LIMITS_FILE) or {}
+    defaults = settings_store.defaults()
+    for section in ("steps", "completion"):
+        rows = data.get(section)
+        if not isinstance(rows, list) or not rows:
+            raise fail(TIME_LIMITS_FILE, f"'{section}' harus daftar yang tidak kosong.")
+        for r in rows:
+            if not isinstance(r, dict) or r.get("key") not in defaults:
+                raise fail(TIME_LIMITS_FILE, f"kunci '{r.get('key') if isinstance(r, dict) else r}' tidak ada di settings.yaml.")
+            if defaults[r["key"]] != r.get("default"):
+                raise fail(TIME_LIMITS_FILE, f"nilai bawaan '{r['key']}' ({r.get('default')}) berbeda dari settings.yaml "
+                                             f"({defaults[r['key']]}).")
+            if not r.get("source"):
+                raise fail(TIME_LIMITS_FILE, f"'{r['key']}' tidak menyebut sumber hukumnya.")
+    return data
+
+
+def cuti_defaults() -> dict[int, list[tuple[date, str]]]:
+    data = load_yaml(CUTI_FILE) or {}
+    out: dict[int, list[tuple[date, str]]] = {}
+    for year, rows in (data.get("years") or {}).items():
+        for r in rows or []:
+            d = r.get("date") if isinstance(r, dict) else None
+            if not isinstance(d, date) or d.year != int(year):
+                raise fail(CUTI_FILE, f"tahun {year}: tanggal '{d}' tidak sah atau bukan tahun {year}.")
+            out.setdefault(int(year), []).append((d, str(r.get("note") or "Cuti bersama")))
+    return out
+
+
+# --- seed loaders (assessment/seed.py) ------------------------------------------------------------
+
+
+def load_base(s: Session, actor: Actor) -> None:
+    """Status map defaults (missing keys only: an admin's change is kept) and the cuti bersama years
+    of the data file not seeded before. Idempotent."""
+    time_limit_catalogue()
+    have = set(s.exec(select(ComplaintStatusMap.key)).all())
+    added = []
+    for key, (raw, state) in default_status_map().items():
+        if key not in have:
+            s.add(ComplaintStatusMap(key=key, raw=raw, state=state, source="bawaan", updated_by=actor.username))
+            added.append(raw)
+    if added:
+        audit.record(s, actor, "complaints.status_map_seed", "complaintstatusmap", None, None,
+                     {"file": STATUS_MAP_FILE, "added": len(added)})
+    seeded = set(s.exec(select(AuditLog.entity_id).where(AuditLog.action == "complaints.cuti_seed")).all())
+    for year, days in cuti_defaults().items():
+        if str(year) in seeded:
+            continue
+        for d, note in days:
+            if s.get(NonWorkingDay, d) is None:
+                s.add(NonWorkingDay(day=d, year=year, note=note, updated_by=actor.username))
+        audit.record(s, actor, "complaints.cuti_seed", "nonworkingday", str(year), None,
+                     {"file": CUTI_FILE, "days": [d.isoformat() for d, _ in days]})
+    s.flush()
+
+
+def load_demo(s: Session, actor: Actor) -> None:
+    """The synthetic demo (two snapshots, ~70 units) once: labelled DATA SINTETIS (demo)."""
+    from . import demo_complaints
+
+    if s.exec(select(ComplaintSnapshot.id).where(ComplaintSnapshot.synthetic == True)).first() is not None:  # noqa: E712
+        return
+    if s.exec(select(func.count()).select_from(ComplaintStatusMap)).one() == 0:
+        load_base(s, actor)
+    for name, snap, data in demo_complaints.demo_files():
+        parsed = lapor_file.parse(name, data, max_bytes=len(data))
+        if parsed.problem_count:
+            raise ImportRejected(parsed.problems, summary="Data demo tidak valid")
+        index = _alias_index(s)
+        unknown = {n for n in parsed.frame["instansi_name"].unique() if n and alias_key(n) not in index}
+        _commit_in(s, actor, parsed, {}, {n: "new:opd" for n in unknown}, synthetic=True, label=SYNTHETIC_LABEL)
+
+
+# --- rules and calendar from the settings ---------------------------------------------------------
+
+
+def current_rules(s: Session | None = None) -> rk.Rules:
+    if s is None:
+        with read_only() as s2:
+            return current_rules(s2)
+    g = lambda k: settings_store.get(k, s)  # noqa: E731
+    comp: dict[str, int] = {}
+    for row in time_limit_catalogue()["completion"]:
+        for klas in row.get("classifications") or []:
+            comp[rk.classification_key(klas)] = int(g(row["key"]))
+    return rk.Rules(
+        verification_days=int(g("complaints.limit.verifikasi")), follow_up_days=int(g("complaints.limit.tindak_lanjut")),
+        completion_days=comp,
+        weights={k: float(g(f"ranking.weight.{k}")) for k in rk.COMPONENTS},
+        min_reports=int(g("ranking.min_reports")), reward_min_on_time_pct=float(g("reward.min_on_time_pct")),
+        reward_max_overdue=int(g("reward.max_overdue")), version=str(g("complaints.rules_version")),
+    )
+
+
+def calendar(s: Session | None = None) -> WorkCalendar:
+    if s is None:
+        with read_only() as s2:
+            return calendar(s2)
+    days = tuple(s.exec(select(NonWorkingDay.day)).all())
+    return WorkCalendar(days)
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnknownValue:
+    value: str
+    count: int
+    rows: tuple[int, ...]  # the first few rows (as in Excel)
+
+
+@dataclass
+class ImportPreview:
+    filename: str
+    sha256: str = ""
+    size: int = 0
+    kind: str = ""
+    encoding: Optional[str] = None
+    delimiter: Optional[str] = None
+    snapshot_date: Optional[date] = None
+    generated_date: Optional[date] = None
+    rows: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+    unknown_statuses: list[UnknownValue] = field(default_factory=list)
+    unknown_units: list[UnknownValue] = field(default_factory=list)
+    parsed: Optional[lapor_file.ParsedFile] = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """No fault in the file (unknown statuses and units still need mapping: see `ready`)."""
+        return self.problem_count == 0 and self.parsed is not None
+
+    def ready(self, status_mappings: Mapping[str, str] | None = None, unit_mappings: Mapping[str, Any] | None = None) -> bool:
+        st = {lapor_file.status_key(k) for k in (status_mappings or {})}
+        un = {alias_key(k) for k in (unit_mappings or {})}
+        return self.ok and all(lapor_file.status_key(u.value) in st for u in self.unknown_statuses) \
+            and all(alias_key(u.value) in un for u in self.unknown_units)
+
+    def problems_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"Baris": p.row, "Kolom": p.column or "", "Masalah": p.message} for p in self.problems],
+                            columns=["Baris", "Kolom", "Masalah"])
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    snapshot_id: int
+    snapshot_date: date
+    filename: str
+    sha256: str
+    rows: int
+    new: int
+    updated: int
+    unchanged: int
+    history_rows: int
+    added_statuses: tuple[str, ...] = ()
+    created_units: tuple[str, ...] = ()
+    added_aliases: tuple[str, ...] = ()
+
+
+def _content_hash(frame: pd.DataFrame) -> np.ndarray:
+    """64-bit hash (blake2b) of each row's content, to tell updated from unchanged reports."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = [c.key for c in lapor_file.catalogue().columns]
+    out = np.empty(len(frame), dtype=np.int64)
+    sep = pa.scalar("\x1f", type=pa.large_string())
+    for start in range(0, len(frame), 100_000):
+        part = frame.iloc[start:start + 100_000]
+        arrs = []
+        for c in cols:
+            v = part[c]
+            if v.dtype.kind == "M":
+                a = v.to_numpy().astype("datetime64[D]")
+                txt = np.datetime_as_string(a, unit="D").astype(object)
+                txt[np.isnat(a)] = ""
+                arrs.append(pa.array(txt, type=pa.large_string()))
+            elif v.dtype.kind == "f":
+                arrs.append(pc.fill_null(pc.cast(pa.array(v.to_numpy(), from_pandas=True), pa.large_string()), ""))
+            else:
+                arrs.append(pc.cast(pa.array(v.array if hasattr(v, "array") else v), pa.large_string()))
+        joined = pc.binary_join_element_wise(*arrs, sep).cast(pa.large_binary()).to_pylist()
+        out[start:start + len(part)] = np.fromiter(
+            (int.from_bytes(hashlib.blake2b(b, digest_size=8).digest(), "big", signed=True) for b in joined),
+            dtype=np.int64, count=len(joined))
+    return out
+
+
+def _status_table(s: Session) -> dict[str, str]:
+    return {k: v for k, v in s.exec(select(ComplaintStatusMap.key, ComplaintStatusMap.state)).all()}
+
+
+def _alias_index(s: Session) -> dict[str, int]:
+    out = {k: uid for k, uid in s.exec(select(UnitAlias.key, UnitAlias.unit_id)).all()}
+    for uid, name in s.exec(select(Unit.id, Unit.name)).all():
+        out.setdefault(alias_key(name), uid)
+    return out
+
+
+def _unknowns(values: pd.Series, rows: pd.Series, known: Callable[[str], bool]) -> list[UnknownValue]:
+    out = []
+    df = pd.DataFrame({"v": values.to_numpy(dtype=object), "row": rows.to_numpy()})
+    for v, g in df.groupby("v", sort=True):
+        if v and not known(v):
+            out.append(UnknownValue(str(v), len(g), tuple(int(r) for r in g["row"].iloc[:10])))
+    return out
+
+
+def _latest_snapshot(s: Session) -> Optional[ComplaintSnapshot]:
+    return s.exec(select(ComplaintSnapshot).order_by(ComplaintSnapshot.snapshot_date.desc(),
+                                                     ComplaintSnapshot.id.desc())).first()
+
+
+def _order_problems(s: Session, parsed: lapor_file.ParsedFile) -> list[Problem]:
+    out = []
+    same = s.exec(select(ComplaintSnapshot).where(ComplaintSnapshot.sha256 == parsed.sha256)).first()
+    if same is not None:
+        out.append(Problem(f"berkas yang sama persis sudah diimpor sebagai snapshot {lapor_file.fmt_date(same.snapshot_date)} "
+                           f"(impor #{same.id}).", None, None, parsed.filename))
+    latest = _latest_snapshot(s)
+    if latest is not None and parsed.snapshot_date is not None and parsed.snapshot_date < latest.snapshot_date:
+        out.append(Problem(f"tanggal snapshot {lapor_file.fmt_date(parsed.snapshot_date)} lebih awal daripada snapshot "
+                           f"terakhir ({lapor_file.fmt_date(latest.snapshot_date)}); impor ekspor secara berurutan.",
+                           None, "Tanggal Generate", parsed.filename))
+    return out
+
+
+_EXISTING_COLS = ["id", "tracking_id", "content_hash", "status_key", "unit_id", "state", "last_seen_date",
+                  "followed_up_seen_date", "waiting_seen_date"]
+
+
+def _existing(s: Session, tracking_ids: pd.Series) -> pd.DataFrame:
+    """The stored reports among `tracking_ids` (the columns an upsert needs)."""
+    total = s.exec(select(func.count()).select_from(ComplaintReport)).one()
+    cols = ", ".join(_EXISTING_COLS)
+    if total == 0:
+        return pd.DataFrame(columns=_EXISTING_COLS)
+    ids = tracking_ids.to_numpy(dtype=object)
+    if len(ids) * 4 < total:
+        q = text(f"SELECT {cols} FROM complaintreport WHERE tracking_id IN :ids").bindparams(
+            bindparam("ids", expanding=True))
+        rows = []
+        for i in range(0, len(ids), 900):
+            rows.extend(s.connection().execute(q, {"ids": list(ids[i:i + 900])}).all())
+    else:
+        rows = s.connection().execute(text(f"SELECT {cols} FROM complaintreport")).all()
+    df = pd.DataFrame.from_records(rows, columns=_EXISTING_COLS)
+    df["tracking_id"] = df["tracking_id"].astype(str)
+    return df
+
+
+def preview_import(actor: Actor, filename: str, data: bytes, snapshot_date: date | None = None,
+                   max_bytes: int | None = None) -> ImportPreview:
+    """Read the file and compare it with the database, writing nothing."""
+    require(actor, Perm.COMPLAINTS_IMPORT)
+    try:
+        parsed = lapor_file.parse(filename, data, snapshot_date, max_bytes)
+    except ImportRejected as exc:
+        return ImportPreview(filename=filename, size=len(data), problems=list(exc.problems),
+                             problem_count=len(exc.problems))
+    f = parsed.frame
+    pv = ImportPreview(filename=parsed.filename, sha256=parsed.sha256, size=parsed.size, kind=parsed.kind,
+                       encoding=parsed.encoding, delimiter=parsed.delimiter, snapshot_date=parsed.snapshot_date,
+                       generated_date=parsed.generated_date, rows=len(f), problems=list(parsed.problems),
+                       problem_count=parsed.problem_count, warnings=list(parsed.warnings), parsed=parsed)
+    with read_only() as s:
+        extra = _order_problems(s, parsed)
+        pv.problems = extra + pv.problems
+        pv.problem_count += len(extra)
+        smap = _status_table(s)
+        pv.unknown_statuses = _unknowns(f["status_raw"], f["row"], lambda v: lapor_file.status_key(v) in smap)
+        index = _alias_index(s)
+        pv.unknown_units = _unknowns(f["instansi_name"], f["row"], lambda v: alias_key(v) in index)
+        if "content_hash" not in f:
+            f["content_hash"] = _content_hash(f)
+        ex = _existing(s, f["tracking_id"])
+    m = f[["tracking_id", "content_hash"]].merge(ex[["tracking_id", "content_hash"]], on="tracking_id", how="left",
+                                                  suffixes=("", "_db"))
+    known = m["content_hash_db"].notna()
+    pv.new = int((~known).sum())
+    pv.unchanged = int((known & (m["content_hash"] == m["content_hash_db"])).sum())
+    pv.updated = int(known.sum()) - pv.unchanged
+    return pv
+
+
+def _check_mappings(status_mappings: Mapping[str, str], unit_mappings: Mapping[str, Any]) -> None:
+    for raw, state in status_mappings.items():
+        if state not in rk.STATES:
+            raise ValidationError(f"Status '{raw}' dipetakan ke '{state}', yang bukan status kanonik "
+                                  f"({', '.join(rk.STATES)}).")
+    for name, target in unit_mappings.items():
+        if isinstance(target, str) and target.startswith("new:"):
+            if target[4:] not in KINDS:
+                raise ValidationError(f"Unit baru untuk '{name}': jenis '{target[4:]}' tidak dikenal "
+                                      f"({', '.join(KINDS)}).")
+        elif not isinstance(target, (int, np.integer)):
+            raise ValidationError(f"Instansi '{name}' harus dipetakan ke id unit atau 'new:<jenis>'.")
+
+
+def commit_import(actor: Actor, filename: str, data: bytes, snapshot_date: date | None = None,
+                  status_mappings: Mapping[str, str] | None = None, unit_mappings: Mapping[str, Any] | None = None,
+                  progress: Progress | None = None, parsed: lapor_file.ParsedFile | None = None,
+                  max_bytes: int | None = None) -> ImportResult:
+    """Write the snapshot, the reports, their history and the new mappings/aliases in ONE transaction,
+    or nothing (ImportRejected / ValidationError). `parsed` (from the preview) avoids reading twice."""
+    require(actor, Perm.COMPLAINTS_IMPORT)
+    status_mappings = dict(status_mappings or {})
+    unit_mappings = dict(unit_mappings or {})
+    _check_mappings(status_mappings, unit_mappings)
+    sha = hashlib.sha256(data).hexdigest()
+    if parsed is None or parsed.sha256 != sha or (snapshot_date and parsed.snapshot_date != snapshot_date):
+        parsed = lapor_file.parse(filename, data, snapshot_date, max_bytes)
+    if parsed.problem_count:
+        raise ImportRejected(parsed.problems, summary=f"Berkas '{parsed.filename}' ditolak ({parsed.problem_count} masalah); "
+                                                      "tidak ada yang disimpan")
+    with transaction() as s:
+        result = _commit_in(s, actor, parsed, status_mappings, unit_mappings, progress=progress)
+    _CACHE.clear()
+    return result
+
+
+def _placeholder(conn) -> Optional[str]:
+    style = conn.dialect.paramstyle
+    return "?" if style == "qmark" else "%s" if style in ("format", "pyformat") else None
+
+
+def _executemany(conn, sql_qmark: str, rows: list[tuple]) -> None:
+    """executemany through the driver (fast path): `sql_qmark` uses ? placeholders."""
+    ph = _placeholder(conn)
+    if ph is None:  # pragma: no cover - drivers with named parameters
+        raise RuntimeError(f"paramstyle {conn.dialect.paramstyle} tidak didukung untuk impor massal")
+    if rows:
+        conn.exec_driver_sql(sql_qmark if ph == "?" else sql_qmark.replace("?", ph), rows)
+
+
+def _db_dates(values: np.ndarray, sqlite: bool) -> np.ndarray:
+    a = np.asarray(values).astype("datetime64[D]")
+    out = np.datetime_as_string(a, unit="D").astype(object) if sqlite else a.astype(object)
+    out[np.isnat(a)] = None
+    return out
+
+
+def _db_text(values: pd.Series, empty_as_none: bool = True) -> np.ndarray:
+    out = values.to_numpy(dtype=object, na_value=None)
+    if empty_as_none:
+        out[out == ""] = None
+    return out
+
+
+def _db_num(values: np.ndarray, as_int: bool = False) -> np.ndarray:
+    a = np.asarray(values, dtype=float)
+    nan = np.isnan(a)
+    out = (np.where(nan, 0, a).astype(np.int64) if as_int else a).astype(object)
+    out[nan] = None
+    return out
+
+
+_TEXT_COLS = ["report_time", "reporter_name", "category_id", "category", "title", "body_initial", "body_final",
+              "channel", "parent_instansi", "instansi_id", "instansi_name", "hold_reason", "province", "city",
+              "district", "village", "sk_number", "sk_url", "annual_report_url", "setwapres"]
+_DATE_COLS = ["report_date", "disposition_date", "follow_up_date", "completion_date", "first_seen_date",
+              "last_seen_date", "followed_up_seen_date", "waiting_seen_date"]
+REPORT_COLS = (["id", "tracking_id", "year", "classification", "report_type", "status_raw", "status_key", "state",
+                "unit_id", "rating", "first_snapshot_id", "last_snapshot_id", "content_hash"] + _TEXT_COLS + _DATE_COLS)
+
+
+def _report_rows(f: pd.DataFrame, sqlite: bool, order: list[str]) -> Iterable[list[tuple]]:
+    """Chunks of DB tuples with the columns in `order`."""
+    for start in range(0, len(f), CHUNK):
+        p = f.iloc[start:start + CHUNK]
+        cols = {
+            "id": p["id"].to_numpy(dtype=np.int64).astype(object),
+            "tracking_id": p["tracking_id"].to_numpy(dtype=object),
+            "year": p["year"].to_numpy(dtype=np.int64).astype(object),
+            "classification": _db_text(p["classification"], empty_as_none=False),
+            "report_type": _db_text(p["report_type"], empty_as_none=False),
+            "status_raw": _db_text(p["status_raw"], empty_as_none=False),
+            "status_key": _db_text(p["status_key"], empty_as_none=False),
+            "state": p["state"].to_numpy(dtype=object),
+            "unit_id": _db_num(p["unit_id"].to_numpy(dtype=float), as_int=True),
+            "rating": _db_num(p["rating"].to_numpy(dtype=float)),
+            "first_snapshot_id": p["first_snapshot_id"].to_numpy(dtype=np.int64).astype(object),
+            "last_snapshot_id": p["last_snapshot_id"].to_numpy(dtype=np.int64).astype(object),
+            "content_hash": p["content_hash"].to_numpy(dtype=np.int64).astype(object),
+        }
+        for c in _TEXT_COLS:
+            cols[c] = _db_text(p[c])
+        for c in _DATE_COLS:
+            cols[c] = _db_dates(p[c].to_numpy(), sqlite)
+        yield list(zip(*(cols[c].tolist() for c in order)))
+
+
+def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_mappings: Mapping[str, str],
+               unit_mappings: Mapping[str, Any], synthetic: bool = False, label: str | None = None,
+               progress: Progress | None = None) -> ImportResult:
+    say = progress or (lambda _f, _m: None)
+    S = parsed.snapshot_date
+    problems = _order_problems(s, parsed)
+    if problems:
+        raise ImportRejected(problems, summary=f"Berkas '{parsed.filename}' ditolak; tidak ada yang disimpan")
+    conn = s.connection()
+    sqlite = conn.dialect.name == "sqlite"
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(4107)"))  # one import at a time
+    f = parsed.frame.copy()
+    say(0.02, "Mencocokkan status dan instansi")
+
+    # statuses: the table plus the mappings given now (never guessed)
+    smap = _status_table(s)
+    added_statuses = []
+    for raw, state in status_mappings.items():
+        key = lapor_file.status_key(raw)
+        if key not in smap:
+            s.add(ComplaintStatusMap(key=key, raw=" ".join(str(raw).split()), state=state, source="impor",
+                                     updated_by=actor.username))
+            audit.record(s, actor, "complaints.status_map_add", "complaintstatusmap", key, None,
+                         {"raw": raw, "state": state, "via": parsed.filename})
+            smap[key] = state
+            added_statuses.append(str(raw))
+    f["state"] = f["status_key"].map(smap)
+    missing = f[f["state"].isna()]
+    if len(missing):
+        raise ImportRejected([Problem(f"status '{u.value}' belum dipetakan ke status kanonik ({u.count} baris, "
+                                      f"mis. baris {', '.join(map(str, u.rows))}).", u.rows[0], "Status Laporan",
+                                      parsed.filename)
+                              for u in _unknowns(missing["status_raw"], missing["row"], lambda v: False)],
+                             summary="Status yang belum dikenal harus dipetakan dulu; tidak ada yang disimpan")
+
+    # units: the alias table plus the mappings given now
+    index = _alias_index(s)
+    created, aliased = [], []
+    for name, target in unit_mappings.items():
+        key = alias_key(name)
+        if not name or key in index:
+            continue
+        if isinstance(target, str):
+            u = Unit(name=" ".join(name.split())[:200], kind=target[4:], confirmed=False,
+                     note=("Unit sintetis dari data demo." if synthetic else
+                           f"Dibuat saat impor LAPOR! ({parsed.filename}); periksa dan konfirmasi."))
+            s.add(u)
+            s.flush()
+            _add_alias(s, u, u.name)
+            _add_alias(s, u, name)
+            audit.record(s, actor, "unit.create", "unit", u.id, None,
+                         {"name": u.name, "kind": u.kind, "confirmed": False, "via": parsed.filename})
+            created.append(u.name)
+        else:
+            u = s.get(Unit, int(target))
+            if u is None:
+                raise NotFound(f"Unit dengan id {target} (untuk instansi '{name}') tidak ada.")
+            _add_alias(s, u, name)
+            audit.record(s, actor, "unit.alias_add", "unit", u.id, None, {"alias": name, "via": parsed.filename})
+            aliased.append(name)
+        index[key] = int(u.id)
+    keys = f["instansi_name"].map(alias_key)
+    f["unit_id"] = keys.map(index).astype(float)
+    f.loc[f["instansi_name"] == "", "unit_id"] = np.nan
+    unmatched = f[f["unit_id"].isna() & (f["instansi_name"] != "")]
+    if len(unmatched):
+        raise ImportRejected([Problem(f"instansi '{u.value}' belum dicocokkan dengan unit ({u.count} baris, mis. baris "
+                                      f"{', '.join(map(str, u.rows))}): pilih unitnya atau buat unit baru.",
+                                      u.rows[0], "Instansi Terdisposisi", parsed.filename)
+                              for u in _unknowns(unmatched["instansi_name"], unmatched["row"], lambda v: False)],
+                             summary="Instansi yang belum dikenal harus dicocokkan dulu; tidak ada yang disimpan")
+
+    # the snapshot row first (on SQLite this takes the write lock before ids are handed out)
+    snap = ComplaintSnapshot(snapshot_date=S, generated_date=parsed.generated_date, filename=parsed.filename[:255],
+                             sha256=parsed.sha256, kind="demo" if synthetic else parsed.kind, rows=len(f),
+                             synthetic=synthetic, label=label, imported_by=actor.username)
+    s.add(snap)
+    s.flush()
+    sid = int(snap.id)
+    say(0.05, "Membandingkan dengan data tersimpan")
+    if "content_hash" not in f:
+        f["content_hash"] = _content_hash(f)
+    ex = _existing(s, f["tracking_id"])
+    f = f.merge(ex.rename(columns={c: f"db_{c}" for c in _EXISTING_COLS if c != "tracking_id"}), on="tracking_id",
+                how="left")
+    known = f["db_id"].notna().to_numpy()
+    same = known & (f["content_hash"].to_numpy() == f["db_content_hash"].fillna(0).astype(np.int64).to_numpy())
+    changed = known & ~same
+    fu_states = list(rk.FOLLOWED_UP_STATES)
+    s64 = np.datetime64(S, "D")
+    nat = np.datetime64("NaT")
+    state = f["state"].to_numpy(dtype=object)
+    is_fu = np.isin(state, fu_states)
+    is_wait = state == rk.MENUNGGU
+    prev_fu = pd.to_datetime(f["db_followed_up_seen_date"]).to_numpy().astype("datetime64[D]")
+    prev_wait = pd.to_datetime(f["db_waiting_seen_date"]).to_numpy().astype("datetime64[D]")
+    prev_last = pd.to_datetime(f["db_last_seen_date"]).to_numpy().astype("datetime64[D]")
+    f["followed_up_seen_date"] = np.where(~np.isnat(prev_fu), prev_fu, np.where(is_fu, s64, nat))
+    f["waiting_seen_date"] = np.where(~np.isnat(prev_fu) | is_fu, prev_wait, np.where(is_wait, s64, prev_wait))
+    f["first_seen_date"] = s64
+    f["last_seen_date"] = s64
+    f["first_snapshot_id"] = sid
+    f["last_snapshot_id"] = sid
+    f["year"] = pd.to_datetime(f["report_date"]).dt.year
+    n_new = int((~known).sum())
+
+    # new reports: ids handed out here so that the history rows can point at them
+    nxt = s.connection().execute(text("SELECT MAX(id) FROM complaintreport")).scalar() or 0
+    new = f[~known].copy()
+    new["id"] = np.arange(nxt + 1, nxt + 1 + n_new, dtype=np.int64)
+    cols_sql = ", ".join(REPORT_COLS)
+    ins = f"INSERT INTO complaintreport ({cols_sql}) VALUES ({', '.join('?' * len(REPORT_COLS))})"
+    done = 0
+    total_work = max(len(f) + n_new + int(changed.sum()), 1)
+    for rows in _report_rows(new, sqlite, REPORT_COLS):
+        _executemany(conn, ins, rows)
+        done += len(rows)
+        say(0.05 + 0.85 * done / total_work, f"Menyimpan laporan baru ({done:,} dari {n_new:,})".replace(",", "."))
+    if n_new and conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('complaintreport', 'id'), "
+                          "(SELECT MAX(id) FROM complaintreport))"))
+
+    # changed reports: every field, keeping what the earlier snapshots established
+    upd_rows = f[changed].copy()
+    upd_rows["id"] = upd_rows["db_id"].astype(np.int64)
+    set_cols = [c for c in REPORT_COLS if c not in ("id", "first_snapshot_id", "first_seen_date")]
+    upd = f"UPDATE complaintreport SET {', '.join(c + ' = ?' for c in set_cols)} WHERE id = ?"
+    for rows in _report_rows(upd_rows, sqlite, set_cols + ["id"]):
+        _executemany(conn, upd, rows)
+        done += len(rows)
+        say(0.05 + 0.85 * done / total_work, "Memperbarui laporan yang berubah")
+
+    # unchanged reports: seen again
+    seen = f.loc[same, "db_id"].astype(np.int64).to_numpy()
+    d_sql = S.isoformat() if sqlite else S
+    touch = ("UPDATE complaintreport SET last_snapshot_id = ?, last_seen_date = ?, waiting_seen_date = CASE WHEN "
+             "followed_up_seen_date IS NULL AND state = ? THEN ? ELSE waiting_seen_date END WHERE id = ?")
+    for i in range(0, len(seen), CHUNK):
+        _executemany(conn, touch, [(sid, d_sql, rk.MENUNGGU, d_sql, int(x)) for x in seen[i:i + CHUNK]])
+        done += len(seen[i:i + CHUNK])
+        say(0.05 + 0.85 * done / total_work, "Mencatat laporan yang tidak berubah")
+
+    # status history: first sighting, and every change of status or unit
+    moved = changed & ((f["status_key"].to_numpy(dtype=object) != f["db_status_key"].to_numpy(dtype=object))
+                       | ~np.isclose(f["unit_id"].fillna(-1).to_numpy(dtype=float),
+                                     f["db_unit_id"].astype(float).fillna(-1).to_numpy(dtype=float)))
+    hist = pd.concat([
+        pd.DataFrame({"report_id": new["id"].to_numpy(), "status_raw": new["status_raw"].to_numpy(dtype=object),
+                      "status_key": new["status_key"].to_numpy(dtype=object), "state": new["state"].to_numpy(dtype=object),
+                      "unit_id": new["unit_id"].to_numpy(dtype=float),
+                      "prev_seen_date": np.full(len(new), nat, dtype="datetime64[D]")}),
+        pd.DataFrame({"report_id": f.loc[moved, "db_id"].astype(np.int64).to_numpy(),
+                      "status_raw": f.loc[moved, "status_raw"].to_numpy(dtype=object),
+                      "status_key": f.loc[moved, "status_key"].to_numpy(dtype=object),
+                      "state": f.loc[moved, "state"].to_numpy(dtype=object),
+                      "unit_id": f.loc[moved, "unit_id"].to_numpy(dtype=float),
+                      "prev_seen_date": prev_last[moved]}),
+    ], ignore_index=True)
+    hsql = ("INSERT INTO complaintstatus (report_id, snapshot_id, snapshot_date, status_raw, status_key, state, unit_id, "
+            "prev_seen_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    for i in range(0, len(hist), CHUNK * 2):
+        p = hist.iloc[i:i + CHUNK * 2]
+        rows = list(zip(p["report_id"].astype(np.int64).tolist(), [sid] * len(p), [d_sql] * len(p),
+                        p["status_raw"].tolist(), p["status_key"].tolist(), p["state"].tolist(),
+                        _db_num(p["unit_id"].to_numpy(), as_int=True).tolist(),
+                        _db_dates(p["prev_seen_date"].to_numpy(), sqlite).tolist()))
+        _executemany(conn, hsql, rows)
+    say(0.95, "Menyelesaikan")
+
+    snap.new_count, snap.updated_count, snap.unchanged_count = n_new, int(changed.sum()), int(same.sum())
+    s.add(snap)
+    audit.record(s, actor, "complaints.import", "complaintsnapshot", sid, None, {
+        "file": parsed.filename, "sha256": parsed.sha256, "size": parsed.size, "kind": parsed.kind,
+        "snapshot_date": S, "rows": len(f), "new": n_new, "updated": int(changed.sum()), "unchanged": int(same.sum()),
+        "history_rows": len(hist), "synthetic": synthetic, "statuses_added": added_statuses,
+        "units_created": created, "aliases_added": aliased,
+    })
+    s.flush()
+    say(1.0, "Selesai")
+    return ImportResult(sid, S, parsed.filename, parsed.sha256, len(f), n_new, int(changed.sum()), int(same.sum()),
+                        len(hist), tuple(added_statuses), tuple(created), tuple(aliased))
+
+
+# --- snapshots ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotView:
+    id: int
+    snapshot_date: date
+    filename: str
+    kind: str
+    rows: int
+    new: int
+    updated: int
+    unchanged: int
+    synthetic: bool
+    label: Optional[str]
+    imported_by: str
+    imported_at: datetime
+
+    @property
+    def caption(self) -> str:
+        tag = f" - {self.label or SYNTHETIC_LABEL}" if self.synthetic else ""
+        return f"Snapshot {lapor_file.fmt_date(self.snapshot_date)} ({self.filename}){tag}"
+
+
+def _snap_view(x: ComplaintSnapshot) -> SnapshotView:
+    return SnapshotView(int(x.id), x.snapshot_date, x.filename, x.kind, x.rows, x.new_count, x.updated_count,
+                        x.unchanged_count, bool(x.synthetic), x.label, x.imported_by, x.imported_at)
+
+
+def list_snapshots(actor: Actor) -> list[SnapshotView]:
+    require(actor, Perm.READ)
+    with read_only() as s:
+        rows = s.exec(select(ComplaintSnapshot).order_by(ComplaintSnapshot.snapshot_date.desc(),
+                                                         ComplaintSnapshot.id.desc())).all()
+        return [_snap_view(x) for x in rows]
+
+
+def _snapshot_at(s: Session, snapshot_date: date | None) -> Optional[ComplaintSnapshot]:
+    q = select(ComplaintSnapshot)
+    if snapshot_date is not None:
+        q = q.where(ComplaintSnapshot.snapshot_date <= snapshot_date)
+    return s.exec(q.order_by(ComplaintSnapshot.snapshot_date.desc(), ComplaintSnapshot.id.desc())).first()
+
+
+def snapshot_at(snapshot_date: date | None = None) -> Optional[SnapshotView]:
+    """The latest snapshot on or before `snapshot_date` (default: the latest)."""
+    with read_only() as s:
+        x = _snapshot_at(s, snapshot_date)
+        return _snap_view(x) if x else None
+
+
+def years_available() -> list[int]:
+    with read_only() as s:
+        return sorted((int(y) for y in s.exec(select(ComplaintReport.year).distinct()).all()), reverse=True)
+
+
+# --- the frames scoring/ranking.py needs ----------------------------------------------------------
+
+_GROUPED = (
+    "SELECT unit_id, state, classification, report_date, disposition_date, follow_up_date, followed_up_seen_date, "
+    "waiting_seen_date, CASE WHEN state = 'menunggu tindak lanjut' THEN tracking_id ELSE NULL END AS tid, "
+    "COUNT(*) AS n, SUM(rating) AS rating_sum, COUNT(rating) AS rating_n "
+    "FROM complaintreport WHERE year = :year {extra} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
+)
+_FRAME_COLS = ["unit_id", "state", "classification", "report_date", "disposition_date", "follow_up_date",
+               "followed_up_seen", "waiting_seen", "tracking_id", "n", "rating_sum", "rating_n"]
+
+
+def _history_frame(s: Session, year: int, snap: ComplaintSnapshot, extra_cols: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Per report, its state at an older snapshot, from the change-only history."""
+    conn = s.connection()
+    h = conn.execute(text("SELECT h.report_id, h.snapshot_id, h.snapshot_date, h.state, h.unit_id, h.prev_seen_date "
+                          "FROM complaintstatus h JOIN complaintreport r ON r.id = h.report_id "
+                          "WHERE r.year = :year AND h.snapshot_date <= :s"),
+                     {"year": year, "s": snap.snapshot_date}).all()
+    hist = pd.DataFrame.from_records(h, columns=["report_id", "snapshot_id", "snapshot_date", "state", "unit_id",
+                                                 "prev_seen_date"])
+    asof = rk.state_as_of(hist, snap.snapshot_date, int(snap.id))
+    cols = ["id", "tracking_id", "classification", "report_date", "disposition_date", "follow_up_date", "rating",
+            *extra_cols]
+    st = conn.execute(text(f"SELECT {', '.join(cols)} FROM complaintreport WHERE year = :year"), {"year": year}).all()
+    static = pd.DataFrame.from_records(st, columns=cols).rename(columns={"id": "report_id"})
+    out = asof.merge(static, on="report_id", how="inner")
+    out["n"] = 1
+    out["rating_sum"] = pd.to_numeric(out["rating"], errors="coerce").fillna(0.0)
+    out["rating_n"] = pd.to_numeric(out["rating"], errors="coerce").notna().astype(int)
+    return out
+
+
+def _frame(s: Session, year: int, snap: ComplaintSnapshot, unit_id: int | None = None) -> pd.DataFrame:
+    latest = _latest_snapshot(s)
+    if latest is not None and latest.id == snap.id:
+        extra, params = "", {"year": year}
+        if unit_id is not None:
+            extra, params = "AND unit_id = :unit", {"year": year, "unit": unit_id}
+        rows = s.connection().execute(text(_GROUPED.format(extra=extra)), params).all()
+        f = pd.DataFrame.from_records(rows, columns=_FRAME_COLS)
+    else:
+        f = _history_frame(s, year, snap)
+        if unit_id is not None:
+            f = f[f["unit_id"] == unit_id]
+        f = f[[c for c in _FRAME_COLS if c in f]]
+    f["year"] = year
+    f["unit_id"] = pd.to_numeric(f["unit_id"], errors="coerce")
+    return f
+
+
+def _unit_names(s: Session) -> tuple[dict[int, str], dict[int, str]]:
+    rows = s.exec(select(Unit.id, Unit.name, Unit.kind)).all()
+    return {int(i): n for i, n, _ in rows}, {int(i): k for i, _, k in rows}
+
+
+_CACHE: dict[tuple, Any] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _version(s: Session) -> tuple:
+    a = s.exec(select(func.count(), func.max(ComplaintStatusMap.updated_at))).one()
+    b = s.exec(select(func.max(ComplaintSnapshot.id))).one()
+    return (tuple(str(x) for x in a), b, get_settings().database_url)
+
+
+@dataclass
+class RankingResult:
+    """The ranking of one year at one snapshot, with everything the page, the exports and the CLI show."""
+
+    year: int
+    snapshot: SnapshotView
+    ranking: rk.Ranking
+    kinds: dict[int, str]
+
+    @property
+    def rules(self) -> rk.Rules:
+        return self.ranking.rules
+
+    @property
+    def synthetic(self) -> bool:
+        return self.snapshot.synthetic
+
+    @property
+    def units(self) -> pd.DataFrame:
+        u = self.ranking.units.copy()
+        u["kind"] = [self.kinds.get(int(x), "") for x in u["unit_id"]]
+        return u
+
+    def document(self) -> dict[str, Any]:
+        return rk.ranking_document(self.ranking)
+
+    def explain(self, unit_id: int) -> list[str]:
+        u = self.ranking.units
+        row = u[u["unit_id"] == unit_id]
+        if row.empty:
+            return [f"Belum ada laporan tahun {self.year} untuk unit ini pada snapshot ini."]
+        return rk.explain(row.iloc[0].to_dict(), self.rules, int(u["assessed"].sum()))
+
+    def trend(self) -> pd.DataFrame:
+        return rk.monthly_trend(self.ranking.evaluated)
+
+
+def ranking(year: int, snapshot_date: date | None = None, *, actor: Actor | None = None) -> Optional[RankingResult]:
+    """The OPD ranking of `year` (reports by Tanggal Laporan Masuk) at the latest snapshot on or
+    before `snapshot_date`; None when nothing has been imported. Cached per snapshot and settings."""
+    if actor is not None:
+        require(actor, Perm.READ)
+    with read_only() as s:
+        snap = _snapshot_at(s, snapshot_date)
+        if snap is None:
+            return None
+        rules, cal = current_rules(s), calendar(s)
+        key = (year, snap.id, _version(s), repr(rules.as_dict()), cal.cuti_bersama)
+        with _CACHE_LOCK:
+            hit = _CACHE.get(key)
+        if hit is not None:
+            return hit
+        frame = _frame(s, year, snap)
+        names, kinds = _unit_names(s)
+        view = _snap_view(snap)
+    res = RankingResult(year, view, rk.compute_ranking(frame, year, snap.snapshot_date, rules, cal, names), kinds)
+    with _CACHE_LOCK:
+        if len(_CACHE) > 16:
+            _CACHE.clear()
+        _CACHE[key] = res
+    return res
+
+
+# --- figures for Tabel 2 / Tabel 6 and the public statistics ---------------------------------------
+
+
+def figures_from_reports(year: int, unit_id: int | None = None, snapshot_date: date | None = None) -> Optional[rk.Tabel2]:
+    """Tabel 2 figures of `year` from the imported reports, for the lead's Tabel 2 view and the
+    rencana aksi's Tabel 6 actuals. Counts only (no personal data), so no actor is needed.
+
+    - `unit_id=None`, or the unit of kind `instansi` (the pemda itself): the whole kabupaten, including
+      reports not yet disposed; otherwise the reports disposed to that unit.
+    - Uses the latest snapshot on or before `snapshot_date` (default: the latest).
+    - Returns None when no snapshot exists or no report of that year (and unit) was imported.
+    - `received` = all reports of the year; `resolved` = selesai; `unresolved` ("tidak dapat
+      diselesaikan") = arsip; `in_process` = the rest; `followed_up`, `overdue` as in scoring/ranking.py;
+      `months` = 12 for a past year, the snapshot's month for the snapshot's own year. `.general` gives a
+      scoring.figures.GeneralFigures (monthly average printed/exact, % resolved); `.resolved_pct` is the
+      Tabel 6 "Persentase penyelesaian pengaduan" actual and `received` its "Jumlah pengaduan".
+    """
+    with read_only() as s:
+        snap = _snapshot_at(s, snapshot_date)
+        if snap is None:
+            return None
+        if unit_id is not None:
+            u = s.get(Unit, unit_id)
+            if u is None:
+                raise NotFound(f"Unit dengan id {unit_id} tidak ada.")
+            if u.kind == "instansi":
+                unit_id = None
+        frame = _frame(s, year, snap, unit_id)
+        rules, cal = current_rules(s), calendar(s)
+    if frame.empty:
+        return None
+    ev = rk.evaluate(frame, snap.snapshot_date, rules, cal)
+    return rk.tabel2(ev, year, rk.months_covered(year, snap.snapshot_date))
+
+
+def public_statistics(year: int) -> Optional[dict[str, Any]]:
+    """Counts for the public statistics page: per month, category and unit - received, % followed up,
+    % selesai. No names, no texts, no Tracking IDs. None when nothing was imported."""
+    with read_only() as s:
+        snap = _latest_snapshot(s)
+        if snap is None:
+            return None
+        rows = s.connection().execute(text(
+            "SELECT unit_id, state, category, report_date, follow_up_date, COUNT(*) FROM complaintreport "
+            "WHERE year = :year GROUP BY 1, 2, 3, 4, 5"), {"year": year}).all()
+        names, _ = _unit_names(s)
+        rules, cal = current_rules(s), calendar(s)
+    f = pd.DataFrame.from_records(rows, columns=["unit_id", "state", "category", "report_date", "follow_up_date", "n"])
+    f["year"] = year
+    ev = rk.evaluate(f, snap.snapshot_date, rules, cal)
+    by_unit = rk.public_aggregates(ev, "unit_id")
+    by_unit.insert(0, "unit", [names.get(int(u), "-") if pd.notna(u) else "Belum didisposisikan"
+                               for u in by_unit["unit_id"]])
+    tot = rk.public_aggregates(ev.assign(all=1), "all")
+    return {"snapshot_date": snap.snapshot_date, "synthetic": bool(snap.synthetic),
+            "label": snap.label if snap.synthetic else None,
+            "totals": tot.drop(columns="all").iloc[0].to_dict() if len(tot) else {"received": 0},
+            "by_month": rk.public_aggregates(ev, "month"),
+            "by_category": rk.public_aggregates(ev, "category"),
+            "by_unit": by_unit.drop(columns="unit_id")}
+
+
+# --- a unit's detail --------------------------------------------------------------------------------
+
+PERSONAL_COLS = ("reporter_name", "title", "body_initial", "body_final", "hold_reason")
+
+
+@dataclass
+class UnitDetail:
+    unit: UnitView
+    year: int
+    snapshot: Optional[SnapshotView]
+    row: Optional[dict]
+    explanation: list[str]
+    reports: pd.DataFrame
+    overdue: pd.DataFrame
+    trend: pd.DataFrame
+    personal_visible: bool
+
+
+def unit_detail(actor: Actor, unit_id: int, year: int, snapshot_date: date | None = None) -> UnitDetail:
+    """A unit's reports of `year`, its overdue list, its monthly trend and its score explained.
+
+    Nama Pelapor and the texts only for an actor with Perm.COMPLAINTS_DETAIL for this unit
+    (operator_opd: its own unit); never the name of an Anonim report, nothing personal of a Rahasia one."""
+    require(actor, Perm.READ, unit_id=unit_id)
+    unit = get_unit(unit_id)
+    personal = can(actor, Perm.COMPLAINTS_DETAIL, unit_id)
+    res = ranking(year, snapshot_date)
+    with read_only() as s:
+        snap = _snapshot_at(s, snapshot_date)
+        cols = ["id", "tracking_id", "report_date", "classification", "category", "report_type", "status_raw",
+                "disposition_date", "follow_up_date", "rating", "state", "followed_up_seen_date", "waiting_seen_date",
+                "unit_id"] + (list(PERSONAL_COLS) if personal else [])
+        if snap is None:
+            f = pd.DataFrame(columns=cols)
+        elif _latest_snapshot(s).id == snap.id:
+            rows = s.connection().execute(text(f"SELECT {', '.join(cols)} FROM complaintreport "
+                                               "WHERE year = :year AND unit_id = :unit"), {"year": year, "unit": unit_id}).all()
+            f = pd.DataFrame.from_records(rows, columns=cols).rename(
+                columns={"followed_up_seen_date": "followed_up_seen", "waiting_seen_date": "waiting_seen"})
+        else:
+            extra = ("category", "report_type", "status_raw") + (PERSONAL_COLS if personal else ())
+            f = _history_frame(s, year, snap, extra)
+            f = f[f["unit_id"] == unit_id]
+        rules, cal = current_rules(s), calendar(s)
+    if snap is None or f.empty:
+        empty = pd.DataFrame()
+        return UnitDetail(unit, year, _snap_view(snap) if snap else None, None,
+                          [f"Belum ada laporan tahun {year} untuk unit ini."], empty, empty, empty, personal)
+    f["year"] = year
+    ev = rk.evaluate(f, snap.snapshot_date, rules, cal)
+    if personal:
+        anon = ev["report_type"] == "Anonim"
+        secret = ev["report_type"] == "Rahasia"
+        ev["reporter_name"] = ev["reporter_name"].astype(object).where(~anon, "(anonim)")
+        for c in PERSONAL_COLS:
+            ev[c] = ev[c].astype(object).where(~secret, "(rahasia)")
+    keep = ["tracking_id", "report_date", "classification", "category", "report_type", "status_raw", "state",
+            "followed_up", "overdue", "days_waiting", "limit", "disposition_date", "follow_up_date", "rating"] + \
+        (list(PERSONAL_COLS) if personal else [])
+    reports = ev[keep].sort_values(["overdue", "report_date"], ascending=[False, False]).reset_index(drop=True)
+    row = None
+    lines: list[str] = []
+    if res is not None:
+        u = res.ranking.units
+        hit = u[u["unit_id"] == unit_id]
+        row = hit.iloc[0].to_dict() if len(hit) else None
+        lines = res.explain(unit_id)
+    return UnitDetail(unit, year, _snap_view(snap), row, lines, reports, rk.overdue_list(ev), rk.monthly_trend(ev),
+                      personal)
+
+
+# --- the status table and the cuti bersama days (admin) ---------------------------------------------
+
+
+def status_map() -> pd.DataFrame:
+    with read_only() as s:
+        rows = s.exec(select(ComplaintStatusMap).order_by(ComplaintStatusMap.state, ComplaintStatusMap.key)).all()
+        used = dict(s.connection().execute(text("SELECT status_key, COUNT(*) FROM complaintreport GROUP BY status_key")).all())
+    return pd.DataFrame([{"raw": r.raw, "key": r.key, "state": r.state, "source": r.source, "reports": int(used.get(r.key, 0)),
+                          "updated_by": r.updated_by, "updated_at": r.updated_at} for r in rows],
+                        columns=["raw", "key", "state", "source", "reports", "updated_by", "updated_at"])
+
+
+def set_status_mapping(actor: Actor, raw: str, state: str) -> None:
+    """Add a raw status or change its canonical state; stored reports follow (their history too)."""
+    require(actor, Perm.COMPLAINTS_IMPORT)
+    raw = " ".join(str(raw or "").split())
+    if not raw:
+        raise ValidationError("Status mentah (seperti tertulis di ekspor LAPOR!) wajib diisi.")
+    if state not in rk.STATES:
+        raise ValidationError(f"Status kanonik '{state}' tidak dikenal ({', '.join(rk.STATES)}).")
+    key = lapor_file.status_key(raw)
+    with transaction() as s:
+        row = s.get(ComplaintStatusMap, key)
+        old = None if row is None else {"raw": row.raw, "state": row.state}
+        if row is None:
+            row = ComplaintStatusMap(key=key, raw=raw, state=state, source="admin", updated_by=actor.username)
+        else:
+            if row.state == state:
+                return
+            row.state, row.source, row.updated_by, row.updated_at = state, "admin", actor.username, utcnow()
+        s.add(row)
+        affected = _restate(s, key, state) if old is not None else 0
+        audit.record(s, actor, "complaints.status_map_set", "complaintstatusmap", key, old,
+                     {"raw": raw, "state": state, "reports_restated": affected})
+    _CACHE.clear()
+
+
+def delete_status_mapping(actor: Actor, raw: str) -> None:
+    require(actor, Perm.COMPLAINTS_IMPORT)
+    key = lapor_file.status_key(raw)
+    with transaction() as s:
+        row = s.get(ComplaintStatusMap, key)
+        if row is None:
+            raise NotFound(f"Status '{raw}' tidak ada di tabel status.")
+        used = s.exec(select(func.count()).select_from(ComplaintStatus).where(ComplaintStatus.status_key == key)).one()
+        if used:
+            raise ValidationError(f"Status '{row.raw}' dipakai oleh {used} riwayat laporan; ubah pemetaannya, jangan dihapus.")
+        s.delete(row)
+        audit.record(s, actor, "complaints.status_map_delete", "complaintstatusmap", key,
+                     {"raw": row.raw, "state": row.state}, None)
+    _CACHE.clear()
+
+
+def _restate(s: Session, key: str, state: str) -> int:
+    """A raw status now means another state: rewrite the stored states and the follow-up dates."""
+    conn = s.connection()
+    conn.execute(text("UPDATE complaintstatus SET state = :st WHERE status_key = :k"), {"st": state, "k": key})
+    conn.execute(text("UPDATE complaintreport SET state = :st WHERE status_key = :k"), {"st": state, "k": key})
+    ids = [int(r[0]) for r in conn.execute(text("SELECT DISTINCT report_id FROM complaintstatus WHERE status_key = :k"),
+                                           {"k": key}).all()]
+    if not ids:
+        return 0
+    latest = _latest_snapshot(s)
+    hist_rows = []
+    for i in range(0, len(ids), 900):
+        hist_rows += conn.execute(text("SELECT report_id, snapshot_id, snapshot_date, state, unit_id, prev_seen_date "
+                                       "FROM complaintstatus WHERE report_id IN :ids").bindparams(
+            bindparam("ids", expanding=True)), {"ids": ids[i:i + 900]}).all()
+    hist = pd.DataFrame.from_records(hist_rows, columns=["report_id", "snapshot_id", "snapshot_date", "state",
+                                                         "unit_id", "prev_seen_date"])
+    asof = rk.state_as_of(hist, latest.snapshot_date, int(latest.id))
+    sqlite = conn.dialect.name == "sqlite"
+    fu = _db_dates(pd.to_datetime(asof["followed_up_seen"]).to_numpy(), sqlite)
+    ws = _db_dates(pd.to_datetime(asof["waiting_seen"]).to_numpy(), sqlite)
+    rows = list(zip(fu.tolist(), ws.tolist(), asof["report_id"].astype(int).tolist()))
+    for i in range(0, len(rows), CHUNK):
+        _executemany(conn, "UPDATE complaintreport SET followed_up_seen_date = ?, waiting_seen_date = "
+                           "COALESCE(?, waiting_seen_date) WHERE id = ?", rows[i:i + CHUNK])
+    return len(ids)
+
+
+def list_cuti_bersama(year: int | None = None) -> list[NonWorkingDay]:
+    with read_only() as s:
+        q = select(NonWorkingDay).order_by(NonWorkingDay.day)
+        if year is not None:
+            q = q.where(NonWorkingDay.year == year)
+        return list(s.exec(q).all())
+
+
+def suggest_cuti_bersama(year: int) -> list[tuple[date, str]]:
+    """The `holidays` package's list of cuti bersama for `year` (category government) not yet entered:
+    a suggestion for the admin to check against the SKB, never applied by itself."""
+    import holidays
+
+    have = {d.day for d in list_cuti_bersama(year)}
+    sugg = holidays.country_holidays("ID", years=year, categories=("government",))
+    return [(d, n) for d, n in sorted(sugg.items()) if d not in have]
+
+
+def add_cuti_bersama(actor: Actor, day: date, note: str = "") -> None:
+    require(actor, Perm.SETTINGS_EDIT)
+    if not isinstance(day, date):
+        raise ValidationError("Tanggal cuti bersama tidak sah.")
+    if day.weekday() >= 5:
+        raise ValidationError(f"{lapor_file.fmt_date(day)} jatuh pada akhir pekan; tidak perlu dicatat sebagai cuti bersama.")
+    with transaction() as s:
+        if s.get(NonWorkingDay, day) is not None:
+            raise ValidationError(f"{lapor_file.fmt_date(day)} sudah tercatat sebagai cuti bersama.")
+        s.add(NonWorkingDay(day=day, year=day.year, note=(note or "Cuti bersama").strip()[:200], updated_by=actor.username))
+        audit.record(s, actor, "complaints.cuti_add", "nonworkingday", day.isoformat(), None,
+                     {"day": day, "note": note})
+    _CACHE.clear()
+
+
+def remove_cuti_bersama(actor: Actor, day: date) -> None:
+    require(actor, Perm.SETTINGS_EDIT)
+    with transaction() as s:
+        row = s.get(NonWorkingDay, day)
+        if row is None:
+            raise NotFound(f"{lapor_file.fmt_date(day)} tidak tercatat sebagai cuti bersama.")
+        s.delete(row)
+        audit.record(s, actor, "complaints.cuti_remove", "nonworkingday", day.isoformat(),
+                     {"day": day, "note": row.note}, None)
+    _CACHE.clear()
+
+
+# --- exports (for sharing: counts, unit names and Tracking IDs only) -------------------------------
+
+EXPORT_COLUMNS = {
+    "rank": "Peringkat", "unit": "Unit", "received": "Laporan diterima", "assessable": "Wajib ditindaklanjuti",
+    "followed_up_pct": "% ditindaklanjuti", "on_time_pct": "% tepat waktu", "resolved_pct": "% selesai",
+    "overdue": "Terlambat", "median_days_to_follow_up": "Median hari kerja ke tindak lanjut", "rating": "Rating",
+    "score": "Skor", "assessed": "Dinilai", "reward": "Reward", "punishment": "Punishment",
+    "punishment_rank": "Peringkat punishment", "overdue_ids": "Tracking ID terlambat", "tie_note": "Keterangan seri",
+}
+
+
+def export_frame(units: pd.DataFrame) -> pd.DataFrame:
+    """Ranking rows (already filtered as the page shows them) -> the table that is downloaded."""
+    cols = [c for c in EXPORT_COLUMNS if c in units]
+    out = units[cols].copy()
+    if "overdue_ids" in out:
+        out["overdue_ids"] = [", ".join(map(str, x)) for x in out["overdue_ids"]]
+    for c in ("assessed", "reward", "punishment"):
+        if c in out:
+            out[c] = out[c].map({True: "ya", False: "tidak"})
+    return out.rename(columns=EXPORT_COLUMNS)
+
+
+def table_bytes(table: pd.DataFrame, fmt: str, title: str, notes: Iterable[str] = ()) -> bytes:
+    """A table as Excel (.xlsx, with a title and notes above it) or CSV (UTF-8 with BOM, ';')."""
+    if fmt == "csv":
+        return table.to_csv(index=False, sep=";").encode("utf-8-sig")
+    if fmt != "xlsx":
+        raise ValidationError(f"Format unduhan '{fmt}' tidak dikenal (xlsx atau csv).")
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31] or "Data")
+    ws.append([title])
+    for n in notes:
+        ws.append([n])
+    ws.append([])
+    ws.append(list(table.columns))
+    for row in table.itertuples(index=False, name=None):
+        ws.append([None if (isinstance(v, float) and np.isnan(v)) else v for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,120 @@
+"""In a real browser: text with HTML or a script (a unit name from the registry, an answer note typed by a
+user) is shown literally and runs nothing; the public page, not logged in, shows no reporter's name."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.e2e.conftest import login, screenshot, wait_idle
+
+PAYLOAD = "<script>alert(1)</script><b>tebal</b>"
+UNIT = f"Unit Uji {PAYLOAD}"
+
+
+@pytest.fixture(scope="module")
+def portal_db(portal):
+    """Run services in this process against the portal's own database (then point back)."""
+    from assessment import config, db
+
+    saved = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = portal.database_url
+    config.reset_settings()
+    db.reset_engine()
+    yield portal
+    if saved is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = saved
+    config.reset_settings()
+    db.reset_engine()
+
+
+@pytest.fixture(scope="module")
+def hostile_data(portal_db):
+    from assessment import units
+    from assessment.permissions import SYSTEM
+    from tests.test_public_stats import _add_reports
+
+    units.create_unit(SYSTEM, UNIT, "opd")
+    _add_reports()  # reports with fixture reporter names, titles and texts
+    return portal_db
+
+
+def _watch_dialogs(page) -> list[str]:
+    seen: list[str] = []
+
+    def on_dialog(d):
+        seen.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    return seen
+
+
+def _injected(page) -> int:
+    """Elements the payload would have created had it been rendered as HTML."""
+    return page.evaluate("""() => [...document.querySelectorAll('b, script')]
+        .filter(e => (e.textContent || '').includes('tebal') || (e.textContent || '').includes('alert(1)')).length""")
+
+
+def _choose(page, label: str, typed: str, option: str) -> None:
+    box = page.locator("[data-testid='stSelectbox']").filter(has_text=label).first
+    box.click()
+    page.keyboard.type(typed)
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_idle(page)
+
+
+def test_public_page_not_logged_in_shows_no_reporter_name(hostile_data, page):
+    from tests.test_public_stats import SECRETS
+
+    dialogs = _watch_dialogs(page)
+    page.goto(hostile_data.url + "/statistik_publik")
+    page.get_by_text("Statistik Publik SP4N-LAPOR! Kabupaten Blitar").wait_for()
+    page.get_by_text("Laporan diterima").first.wait_for()
+    wait_idle(page)
+    assert page.get_by_text("Masuk sebagai").count() == 0  # nobody is logged in
+    body = page.inner_text("body")
+    html = page.content()
+    for values in SECRETS.values():
+        for v in values:
+            assert v not in body and v not in html
+    screenshot(page, "public_statistics")
+    assert not dialogs
+
+
+def test_script_in_unit_name_and_note_is_shown_as_text(hostile_data, page):
+    dialogs = _watch_dialogs(page)
+    login(page, hostile_data, "tim_asesor")
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Asesmen Mandiri", exact=True).click()
+    wait_idle(page)
+    option = f"{UNIT} (OPD)"
+    _choose(page, "Unit", "Unit Uji <script>", option)
+    _choose(page, "Tahun", "2025", "2025")
+    # The option was found by its literal text (above); nothing of it became HTML.
+    assert _injected(page) == 0
+    page.get_by_role("button", name="Mulai asesmen").click()
+    page.get_by_text("Terisi 0 dari 22 pertanyaan").wait_for()
+    note = page.get_by_label("Catatan").first
+    note.fill(f"Catatan {PAYLOAD}")
+    note.press("Tab")  # leaving the field saves it
+    wait_idle(page)
+    page.wait_for_timeout(1000)
+    # A new visit reads the note back from the database.
+    page.goto(hostile_data.url + "/")
+    login(page, hostile_data, "tim_asesor")
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Asesmen Mandiri", exact=True).click()
+    wait_idle(page)
+    _choose(page, "Unit", "Unit Uji <script>", option)
+    _choose(page, "Tahun", "2025", "2025")
+    page.get_by_text("Terisi 0 dari 22 pertanyaan").wait_for()
+    assert page.get_by_label("Catatan").first.input_value() == f"Catatan {PAYLOAD}"
+    assert _injected(page) == 0
+    screenshot(page, "script_shown_as_text")
+    # The unit registry page shows it as text too.
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Unit Kerja", exact=True).click()
+    wait_idle(page)
+    page.wait_for_timeout(1000)
+    assert _injected(page) == 0
+    assert not dialogs, dialogs
