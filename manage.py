@@ -10,9 +10,7 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -70,15 +68,11 @@ def cmd_ensure_seeded(args: argparse.Namespace) -> int:
 def cmd_create_user(args: argparse.Namespace) -> int:
     from assessment import accounts, units
 
-    password = os.environ.get("MONEV_NEW_PASSWORD") if args.password_from_env else None
+    from assessment.cli_accounts import read_password
+
+    password = read_password(args.password_from_env)  # asked twice on a terminal; never an argument
     if password is None:
-        if not sys.stdin.isatty():
-            password = sys.stdin.readline().rstrip("\n")
-        else:
-            password = getpass.getpass("Kata sandi: ")
-            if getpass.getpass("Ulangi kata sandi: ") != password:
-                print("Kata sandi tidak sama.", file=sys.stderr)
-                return 2
+        return 2
     unit_id = units.resolve_unit(args.unit).id if args.unit else None
     uid = accounts.create_user(SYSTEM, args.username, args.full_name or args.username, args.role, password, unit_id)
     print(f"Pengguna '{args.username}' ({ROLES[args.role]}) dibuat dengan id {uid}.")

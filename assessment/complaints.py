@@ -303,7 +303,7 @@ def _existing(s: Session, tracking_ids: pd.Series) -> pd.DataFrame:
     total = s.exec(select(func.count()).select_from(ComplaintReport)).one()
     cols = ", ".join(_EXISTING_COLS)
     if total == 0:
-        return pd.DataFrame(columns=_EXISTING_COLS)
+        return pd.DataFrame({c: pd.Series([], dtype="Int64" if c == "content_hash" else object) for c in _EXISTING_COLS})
     ids = tracking_ids.to_numpy(dtype=object)
     if len(ids) * 4 < total:
         q = text(f"SELECT {cols} FROM complaintreport WHERE tracking_id IN :ids").bindparams(
@@ -315,6 +315,7 @@ def _existing(s: Session, tracking_ids: pd.Series) -> pd.DataFrame:
         rows = s.connection().execute(text(f"SELECT {cols} FROM complaintreport")).all()
     df = pd.DataFrame.from_records(rows, columns=_EXISTING_COLS)
     df["tracking_id"] = df["tracking_id"].astype(str)
+    df["content_hash"] = df["content_hash"].astype("Int64")  # stays exact through a left merge (no float)
     return df
 
 
@@ -345,9 +346,10 @@ def preview_import(actor: Actor, filename: str, data: bytes, snapshot_date: date
         ex = _existing(s, f["tracking_id"])
     m = f[["tracking_id", "content_hash"]].merge(ex[["tracking_id", "content_hash"]], on="tracking_id", how="left",
                                                   suffixes=("", "_db"))
-    known = m["content_hash_db"].notna()
+    known = m["content_hash_db"].notna().to_numpy()
     pv.new = int((~known).sum())
-    pv.unchanged = int((known & (m["content_hash"] == m["content_hash_db"])).sum())
+    same = m["content_hash_db"].fillna(0).astype(np.int64).to_numpy() == m["content_hash"].to_numpy()
+    pv.unchanged = int((known & same).sum())
     pv.updated = int(known.sum()) - pv.unchanged
     return pv
 
@@ -788,6 +790,14 @@ class RankingResult:
         u["kind"] = [self.kinds.get(int(x), "") for x in u["unit_id"]]
         return u
 
+    @property
+    def rewards(self) -> pd.DataFrame:
+        return rk.reward_list(self.units)
+
+    @property
+    def punishments(self) -> pd.DataFrame:
+        return rk.punishment_list(self.units)
+
     def document(self) -> dict[str, Any]:
         return rk.ranking_document(self.ranking)
 
@@ -861,6 +871,20 @@ def figures_from_reports(year: int, unit_id: int | None = None, snapshot_date: d
         return None
     ev = rk.evaluate(frame, snap.snapshot_date, rules, cal)
     return rk.tabel2(ev, year, rk.months_covered(year, snap.snapshot_date))
+
+
+def yearly_actuals(actor: Actor) -> dict[int, Any]:
+    """Tabel 6 actuals per year from the imported reports (for assessment.renaksi.actual_sources):
+    {year: scoring.renaksi.Actual(year, received, resolved, months, source)} for the whole kabupaten."""
+    from scoring.renaksi import Actual
+
+    require(actor, Perm.READ)
+    out = {}
+    for y in years_available():
+        f = figures_from_reports(y)
+        if f is not None:
+            out[y] = Actual(y, f.received, f.resolved, f.months, "Data LAPOR! yang diimpor")
+    return out
 
 
 def public_statistics(year: int) -> Optional[dict[str, Any]]:

@@ -116,16 +116,20 @@ def _tabel2(actor: Actor, view: assessments.AssessmentView) -> DocTable:
     f = [(r, figures.as_scoring(r)) for r in rows]
     headers = ["No.", "Uraian"]
     for r, _ in f:
-        label = f"{r.year}" + ("" if r.months == 12 else f" ({r.months} bulan)")
+        label = str(r.year) if r.months == 12 else f"{r.year} ({r.months} bulan)"
         headers += [f"{label} Jumlah", f"{label} %"]
+    # The same cells as the "Seperti Tabel 2 Lampiran" table of pages/informasi_umum.py.
+    def pct(x: Optional[float]) -> str:
+        return "-" if x is None else fmt_num(x, 0)
+
     body = [
-        ["1.", "Jumlah Pengaduan"] + [c for r, g in f for c in (str(r.received), fmt_pct(100.0 if r.received else None))],
+        ["1.", "Jumlah Pengaduan"] + [c for r, g in f for c in (str(r.received), "100" if r.received else "-")],
         ["2.", "Rata-rata jumlah pengaduan yang diterima dalam 1 bulan"]
         + [c for _r, g in f for c in (str(g.monthly_printed), "-")],
         ["3.", "Jumlah pengaduan yang diselesaikan"]
-        + [c for r, g in f for c in (str(r.resolved), fmt_pct(g.resolved_pct))],
+        + [c for r, g in f for c in (str(r.resolved), pct(g.resolved_pct))],
         ["4.", "Jumlah pengaduan yang tidak dapat diselesaikan"]
-        + [c for r, g in f for c in (str(r.unresolved), fmt_pct(g.unresolved_pct))],
+        + [c for r, g in f for c in (str(r.unresolved), pct(g.unresolved_pct))],
     ]
     notes = []
     if f:

@@ -115,24 +115,20 @@ def _renaksi(actor: Actor, year: int) -> dict[str, Any]:
 
 
 def _ranking(actor: Actor, year: int) -> dict[str, Any]:
-    """The reward/punishment lists. Uses `assessment.complaints.ranking(actor, year)` (a
-    scoring.ranking.Ranking) when the complaints area offers it."""
+    """The reward/punishment lists of `assessment.complaints.ranking` (the Peringkat OPD page's own)."""
     try:
-        from . import complaints  # type: ignore[attr-defined]
+        from . import complaints
     except ImportError:
         return _section(False, "Belum ada data: peringkat OPD dari data LAPOR! belum tersedia.")
-    fn = getattr(complaints, "ranking", None)
-    if not callable(fn):
-        return _section(False, "Belum ada data: peringkat OPD dari data LAPOR! belum tersedia.")
-    r = fn(actor, year)
-    if r is None or r.units is None or len(r.units) == 0:
+    r = complaints.ranking(year, actor=actor)
+    if r is None or len(r.ranking.units) == 0:
         return _section(False, f"Belum ada data LAPOR! tahun {year}.")
     rewards = [{"rank": _int(x["rank"]), "unit": x["unit"], "score": _float(x["score"]),
                 "on_time_pct": _float(x["on_time_pct"])} for x in r.rewards.to_dict("records")]
     punish = [{"unit": x["unit"], "overdue": int(x["overdue"]), "received": int(x["received"])}
               for x in r.punishments.to_dict("records")]
-    return _section(True, snapshot_date=r.snapshot_date.isoformat() if r.snapshot_date else None,
-                    rewards=rewards, punishments=punish, assessed=int(r.units["assessed"].sum()))
+    return _section(True, snapshot_date=r.snapshot.snapshot_date.isoformat(), synthetic=bool(r.synthetic),
+                    rewards=rewards, punishments=punish, assessed=int(r.ranking.units["assessed"].sum()))
 
 
 def _tabel6(actor: Actor) -> dict[str, Any]:
@@ -331,7 +327,8 @@ def pdf(data: dict[str, Any]) -> bytes:
         message(r)
 
     k = data["ranking"]
-    heading(f"3. Reward dan punishment OPD (peringkat LAPOR! {data['year']})")
+    heading(f"3. Reward dan punishment OPD (peringkat LAPOR! {data['year']})"
+            + (" - DATA SINTETIS (demo)" if k.get("synthetic") else ""))
     if k["available"]:
         y0 = doc.get_y()
         table(["Reward: unit", "Skor"], [75, 18], [[x["unit"], _fmt(x["score"])] for x in k["rewards"]] or

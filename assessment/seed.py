@@ -34,23 +34,16 @@ def _base_loaders() -> list[Loader]:
     from . import renaksi
 
     loaders.append(renaksi.load_catalogue)
-    try:
-        from . import complaints
+    from . import complaints
 
-        loaders.append(complaints.load_base)
-    except ImportError:
-        pass
+    loaders.append(complaints.load_base)
     return loaders
 
 
 def _demo_loaders() -> list[Loader]:
-    loaders: list[Loader] = [_demo_core]
-    try:
-        from . import complaints
+    from . import complaints
 
-        loaders.append(complaints.load_demo)
-    except ImportError:
-        pass
+    loaders: list[Loader] = [_demo_core, complaints.load_demo]
     return loaders
 
 

@@ -80,6 +80,9 @@ if not _missing(r):
 st.subheader(f"3. Reward dan punishment OPD ({data['year']})")
 k = data["ranking"]
 if not _missing(k):
+    if k.get("synthetic"):
+        st.warning("DATA SINTETIS (demo): peringkat dihitung dari data contoh buatan.")
+    st.caption(f"Peringkat pada snapshot LAPOR! {k['snapshot_date']}; {k['assessed']} unit dapat dinilai.")
     left, right = st.columns(2)
     with left:
         st.markdown("**Reward** (kegiatan I.3.3)")

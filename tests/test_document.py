@@ -220,8 +220,9 @@ def _check_docx_against_services(tables, admin, view):
         assert int(t2[2][col]) == g.monthly_printed
         assert int(t2[3][col]) == f.resolved
         assert int(t2[4][col]) == f.unresolved
-        assert t2[3][col + 1] == document.fmt_pct(g.resolved_pct) == "100,0 %"
-        assert t2[4][col + 1] == document.fmt_pct(g.unresolved_pct) == "0,0 %"
+        assert t2[1][col + 1] == "100"
+        assert float(t2[3][col + 1].replace(",", ".")) == round(g.resolved_pct) == 100
+        assert float(t2[4][col + 1].replace(",", ".")) == round(g.unresolved_pct) == 0
     assert [t2[1][2], t2[1][4], t2[2][2], t2[2][4]] == ["91", "74", "7", "6"]
     # Tabel 3: one tick per question, in the column of its score
     t3 = tables[3]
@@ -314,8 +315,7 @@ def test_pdf_numbers_equal_services(blitar, admin):
     assert nums5[2::5] == ["2", "3", "1", "5", "4"]
     # Tabel 2
     nums2 = [r[3] for r in seg[2] if NUMERIC.match(r[3]) and r[3] not in data.table(2).headers]
-    assert nums2 == ["91", "100,0 %", "74", "100,0 %", "7", "-", "6", "-", "91", "100,0 %", "74", "100,0 %",
-                     "0", "0,0 %", "0", "0,0 %"]
+    assert nums2 == ["91", "100", "74", "100", "7", "-", "6", "-", "91", "100", "74", "100", "0", "0", "0", "0"]
     # Tabel 3: the tick of each question sits under the header of its score
     t3 = seg[3]
     heads = {}
@@ -388,3 +388,38 @@ def test_formatting_equals_pages_ui():
     for x in (3.5, 3.5555, 100.0, 0.0, 1234.5):
         assert document.fmt_num(x) == ui.fmt_num(x)
         assert document.fmt_pct(x) == ui.fmt_pct(x)
+
+
+def test_document_equals_the_screens(blitar, admin):
+    """The same numbers as the results page (Tabel 3, 5) and the Tabel 2 page, read from the pages themselves."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    data = document.build(admin, blitar.id)
+    res = AppTest.from_file(str(ROOT / "pages" / "hasil_prioritas.py"), default_timeout=60)
+    res.session_state["actor"] = admin
+    res.run()
+    res.selectbox(key="sel_unit").set_value(blitar.unit_id)
+    res.selectbox(key="sel_year").set_value(2022)
+    res.run()
+    assert not res.exception
+    t5 = next(d.value for d in res.dataframe if "Prioritas usulan" in d.value.columns)
+    doc5 = data.table(5).rows
+    assert [float(r[1].replace(",", ".")) for r in doc5] == list(t5["Rata-rata"])
+    assert [int(r[2]) for r in doc5] == list(t5["Pertanyaan lemah"])
+    assert [int(r[3]) for r in doc5] == list(t5["Prioritas usulan"])
+    assert [int(r[5]) for r in doc5] == list(t5["Prioritas berlaku"])
+    t3 = next(d.value for d in res.dataframe if "Pertanyaan" in d.value.columns and "1" in d.value.columns)
+    assert [r[2:6] for r in data.table(3).rows] == t3[["1", "2", "3", "4"]].values.tolist()
+    assert len(res.get("download_button")) == 3  # Excel, DOCX, PDF
+
+    fig = AppTest.from_file(str(ROOT / "pages" / "informasi_umum.py"), default_timeout=60)
+    fig.session_state["actor"] = admin
+    fig.run()
+    fig.selectbox(key="fig_unit").set_value(blitar.unit_id)
+    fig.run()
+    screen = next(d.value for d in fig.dataframe if "Uraian" in d.value.columns)
+    doc2 = data.table(2)
+    assert list(screen.columns) == doc2.headers
+    assert [[str(v) for v in row] for row in screen.values.tolist()] == doc2.rows

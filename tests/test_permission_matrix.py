@@ -233,6 +233,35 @@ def _submit_own(ctx: Ctx):
     return call
 
 
+def _cx():
+    from assessment import complaints as m
+
+    return m
+
+
+def _import(ctx: Ctx):
+    data = (ROOT / "tests" / "fixtures" / "lapor" / "lapor_s1.xlsx").read_bytes()
+    return lambda actor: _cx().commit_import(actor, "lapor_s1.xlsx", data)
+
+
+def _cuti_day(ctx: Ctx):
+    from datetime import date, timedelta
+
+    return date(2025, 1, 6) + timedelta(days=7 * ctx.n())  # a Monday, different each call
+
+
+def _remove_cuti(ctx: Ctx):
+    day = _cuti_day(ctx)
+    _cx().add_cuti_bersama(SYSTEM, day, "uji")
+    return lambda actor: _cx().remove_cuti_bersama(actor, day)
+
+
+def _delete_mapping(ctx: Ctx):
+    raw = f"Status Uji {ctx.n()}"
+    _cx().set_status_mapping(SYSTEM, raw, "diproses")
+    return lambda actor: _cx().delete_status_mapping(actor, raw)
+
+
 CASES: dict[str, Case] = {
     # accounts
     "accounts.create_user": case("admin", lambda ctx: (lambda actor, n=ctx.n(): _accounts().create_user(
@@ -282,6 +311,16 @@ CASES: dict[str, Case] = {
     "units.set_confirmed": case("admin", lambda ctx: (lambda actor, uid=ctx.unit(): _u().set_confirmed(actor, uid, False))),
     "units.add_alias": case("admin", lambda ctx: (lambda actor, uid=ctx.unit(), n=ctx.n(): _u().add_alias(actor, uid, f"Alias {n}"))),
     "units.remove_alias": case("admin", lambda ctx: _remove_alias_setup(ctx)),
+    "units.import_units": case("admin", lambda ctx: (lambda actor, n=ctx.n(): _u().import_units(
+        actor, "unit.csv", f"Nama;Jenis;Nama lain;Dikonfirmasi\nUnit Impor {n};opd;UI{n};ya\n".encode()))),
+    # LAPOR! imports and their tables
+    "complaints.commit_import": case("admin", _import),
+    "complaints.set_status_mapping": case("admin", lambda ctx: (lambda actor, n=ctx.n(): _cx().set_status_mapping(
+        actor, f"Status Baru {n}", "selesai"))),
+    "complaints.delete_status_mapping": case("admin", _delete_mapping),
+    "complaints.add_cuti_bersama": case("admin", lambda ctx: (lambda actor, d=_cuti_day(ctx): _cx().add_cuti_bersama(
+        actor, d, "cuti bersama uji"))),
+    "complaints.remove_cuti_bersama": case("admin", _remove_cuti),
     # rencana aksi: progress (operator of a responsible unit) and the catalogue (admin)
     "renaksi.apply_edits": case("admin operator_own", _renaksi_edit),
     "renaksi.set_status": case("admin operator_own", _renaksi_status),
@@ -429,3 +468,21 @@ def _exists(name: str) -> bool:
 
     mod, fn = name.split(".")
     return callable(getattr(importlib.import_module(f"assessment.{mod}"), fn, None))
+
+
+def test_operator_reads_only_its_own_unit(seeded):
+    """Operator OPD: its own unit's assessment and complaint details; another unit's are refused."""
+    from assessment import assessments, complaints
+
+    ctx = Ctx()
+    aid = ctx.assessment()
+    own, other = ctx.actor("operator_own"), ctx.actor("operator_other")
+    assert assessments.get(own, aid).unit_id == ctx.own
+    with pytest.raises(PermissionDenied):
+        assessments.get(other, aid)
+    assert [a.id for a in assessments.list_assessments(other)] == []
+    assert complaints.unit_detail(own, ctx.own, 2024).personal_visible
+    with pytest.raises(PermissionDenied):
+        complaints.unit_detail(other, ctx.own, 2024)
+    # Pimpinan reads every unit's details, and writes nothing (the matrix above).
+    assert complaints.unit_detail(ctx.actor("pimpinan"), ctx.own, 2024).personal_visible

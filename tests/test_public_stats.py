@@ -52,7 +52,7 @@ def test_statistics_exact_values(seeded):
     from assessment import public_stats
 
     _add_reports()
-    st = public_stats.statistics(2024, today=date(2024, 3, 1))
+    st = public_stats.statistics(2024)
     # 5 received; requiring follow-up: 4 (not the one waiting for verification);
     # followed up: selesai, diproses, and the waiting one with a recorded follow-up date = 3 -> 75 %; selesai 1 -> 25 %.
     assert (st.received, st.followed_up_pct, st.resolved_pct) == (5, 75.0, 25.0)

@@ -1,10 +1,36 @@
-"""exploration"""
+"""A real browser filters the Rencana Aksi table (KP II, year 2022), edits one status in the table,
+saves, and the database shows that exactly that item and year changed."""
 from __future__ import annotations
+
 import json
+
+from sqlalchemy import create_engine, text
+
 from tests.e2e.conftest import login, screenshot, wait_idle
 
+ROW_H = 35  # the data grid's header and row height (px)
 
-def test_explore(portal, page):
+
+def _progress_rows(portal) -> list[tuple]:
+    engine = create_engine(portal.database_url)
+    try:
+        with engine.connect() as c:
+            return [tuple(r) for r in c.execute(text(
+                "SELECT i.code, p.year, p.status, p.progress, p.version, p.updated_by FROM renaksiprogress p "
+                "JOIN renaksiitem i ON i.id = p.item_id ORDER BY i.code, p.year")).all()]
+    finally:
+        engine.dispose()
+
+
+def _statuses(portal) -> dict[str, dict]:
+    r = portal.manage("renaksi", "list", "--json")
+    assert r.returncode == 0, r.stderr
+    return {d["code"]: d["status"] for d in json.loads(r.stdout)}
+
+
+def test_filter_edit_one_status_and_only_that_item_changes(portal, page):
+    before_rows = _progress_rows(portal)
+    before = _statuses(portal)
     login(page, portal, "admin")
     more = page.locator("[data-testid='stSidebarNavViewButton']")
     if more.count():
@@ -12,26 +38,39 @@ def test_explore(portal, page):
     page.locator("[data-testid='stSidebarNav'] a[href$='/rencana_aksi']").click()
     wait_idle(page)
     page.get_by_text("butir ditampilkan").first.wait_for()
-    screenshot(page, "ra_1")
-    ms = page.locator("[data-testid='stMultiSelect']").filter(has_text="Kelompok program").first
-    ms.click()
+
+    # Filter: KP II and the year 2022.
+    page.locator("[data-testid='stMultiSelect']").filter(has_text="Kelompok program").first.click()
     page.get_by_role("option", name="KP II Penguatan Sumber Daya Manusia").click()
     page.keyboard.press("Escape")
     wait_idle(page)
-    box = page.locator("[data-testid='stSelectbox']").filter(has_text="Tahun").first
-    box.click()
-    page.wait_for_timeout(800)
-    screenshot(page, "ra_1b")
-    print([o.inner_text() for o in page.get_by_role("option").all()])
-    page.keyboard.type("2022")
-    page.wait_for_timeout(800)
-    screenshot(page, "ra_1c")
-    print([o.inner_text() for o in page.get_by_role("option").all()])
-    print(page.locator("[data-baseweb='popover']").count(), page.locator("li[role='option']").count(), page.locator("[role='listbox']").count())
-    return
+    page.get_by_role("radio", name="2022", exact=True).click()
     wait_idle(page)
-    page.wait_for_timeout(1500)
-    screenshot(page, "ra_2")
+    page.get_by_text("5 butir ditampilkan (filter: KP II; tahun 2022).").wait_for()
+    page.wait_for_timeout(1000)
+
+    # Row 5 of the grid is II.1.4 (Pelaksanaan Studi Banding). Kode -> Tingkat -> Uraian -> Pihak -> Status.
     grid = page.locator("[data-testid='stDataFrame']").first
-    print(grid.bounding_box())
-    print(page.locator("[data-testid='stDataFrame']").count())
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 20, box["y"] + ROW_H + ROW_H * 4 + ROW_H // 2)
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.get_by_role("option", name="Berjalan", exact=True).click()
+    wait_idle(page)
+    page.keyboard.press("ArrowRight")  # Progres (%)
+    page.keyboard.type("40")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Simpan 1 perubahan").click()
+    wait_idle(page)
+    page.get_by_text("1 butir tahun 2022 tersimpan.").wait_for()
+    screenshot(page, "renaksi_edit_saved")
+
+    after_rows = _progress_rows(portal)
+    assert [r for r in after_rows if r not in before_rows] == [("II.1.4", 2022, "berjalan", 40, 1, "uji.admin")]
+    assert [r for r in before_rows if r not in after_rows] == []
+    after = _statuses(portal)
+    changed = {code: (before[code], after[code]) for code in after if after[code] != before.get(code)}
+    assert changed == {"II.1.4": ({"2022": "Belum dimulai", "2023": "Belum dimulai"},
+                                  {"2022": "Berjalan", "2023": "Belum dimulai"})}

@@ -1,0 +1,102 @@
+"""Detail Unit: one unit's reports, its overdue list, its monthly trend and its score explained."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from assessment import complaints as svc, lapor_file, units as units_svc
+from assessment.errors import DomainError
+from pages import ui
+from scoring import ranking as rk
+
+actor = ui.require_actor()
+ui.header(
+    "Detail Unit",
+    "Laporan SP4N-LAPOR! satu unit: daftar laporan dan statusnya pada snapshot, laporan yang terlambat "
+    "ditindaklanjuti, tren per bulan, dan penjelasan skornya baris demi baris. Nama pelapor dan isi laporan hanya "
+    "tampil bagi yang berwenang; nama pelapor Anonim tidak pernah tampil, dan isi laporan Rahasia tidak ditampilkan.",
+)
+years = svc.years_available()
+if not years:
+    st.info("Belum ada data LAPOR! yang diimpor.")
+    st.stop()
+all_units = [u for u in units_svc.list_units() if u.kind != "instansi"]
+if actor.role == "operator_opd":
+    all_units = [u for u in all_units if u.id == actor.unit_id]
+if not all_units:
+    st.info("Belum ada unit yang dapat Anda lihat.")
+    st.stop()
+ids = [u.id for u in all_units]
+names = {u.id: u.name for u in all_units}
+if st.session_state.get("detail_unit") not in ids:
+    st.session_state["detail_unit"] = ids[0]
+if st.session_state.get("detail_year") not in years:
+    st.session_state["detail_year"] = years[0]
+c1, c2, c3 = st.columns([3, 1, 2])
+unit_id = c1.selectbox("Unit", ids, format_func=names.get, key="detail_unit")
+year = c2.selectbox("Tahun laporan", years, key="detail_year")
+snaps = list(dict.fromkeys(s.snapshot_date for s in svc.list_snapshots(actor)))
+snap_date = c3.selectbox("Snapshot", snaps, format_func=lapor_file.fmt_date, key="detail_snap")
+try:
+    d = svc.unit_detail(actor, unit_id, year, snap_date)
+except DomainError as exc:
+    ui.show_error(exc)
+    st.stop()
+if d.snapshot and d.snapshot.synthetic:
+    st.warning(f"{d.snapshot.label or svc.SYNTHETIC_LABEL}: data contoh buatan mesin, bukan laporan sebenarnya.")
+if d.snapshot:
+    st.caption(d.snapshot.caption)
+
+r = d.row
+if r:
+    m = st.columns(6)
+    m[0].metric("Diterima", int(r["received"]))
+    m[1].metric("% ditindaklanjuti", ui.fmt_pct(r["followed_up_pct"]))
+    m[2].metric("% tepat waktu", ui.fmt_pct(None if pd.isna(r["on_time_pct"]) else r["on_time_pct"]))
+    m[3].metric("% selesai", ui.fmt_pct(None if pd.isna(r["resolved_pct"]) else r["resolved_pct"]))
+    m[4].metric("Terlambat", int(r["overdue"]))
+    m[5].metric("Skor", "-" if pd.isna(r["score"]) else ui.fmt_num(r["score"]))
+st.subheader("Penjelasan skor")
+for line in d.explanation:
+    st.markdown("- " + ui.escape_md(line))
+
+st.subheader("Laporan terlambat tindak lanjut")
+if d.overdue.empty:
+    st.success("Tidak ada laporan yang terlambat pada snapshot ini.")
+else:
+    od = pd.DataFrame({"Tracking ID": d.overdue["tracking_id"],
+                       "Tanggal laporan": [lapor_file.fmt_date(x) for x in d.overdue["report_date"]],
+                       "Hari kerja menunggu": d.overdue["days_waiting"].astype(int),
+                       "Batas": d.overdue["limit"].astype(int), "Lewat (hari kerja)": d.overdue["days_over"].astype(int)})
+    st.dataframe(od, hide_index=True, width="stretch")
+    st.download_button("Unduh daftar terlambat (CSV)", svc.table_bytes(od, "csv", "Terlambat"),
+                       f"terlambat-{unit_id}-{year}.csv", mime="text/csv", key="dl_overdue")
+
+if not d.trend.empty:
+    t = d.trend.copy()
+    long = pd.concat([pd.DataFrame({"Bulan": t["month"], "Nilai": t["received"], "Ukuran": "Diterima"}),
+                      pd.DataFrame({"Bulan": t["month"], "Nilai": t["followed_up"], "Ukuran": "Ditindaklanjuti"}),
+                      pd.DataFrame({"Bulan": t["month"], "Nilai": t["overdue"], "Ukuran": "Terlambat"})])
+    st.altair_chart(alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("yearmonth(Bulan):T", title="Bulan laporan masuk"), y=alt.Y("Nilai:Q", title="Jumlah"),
+        color=alt.Color("Ukuran:N", title=None)).properties(title="Tren bulanan"), width="stretch")
+
+st.subheader("Laporan")
+if d.reports.empty:
+    st.info(f"Belum ada laporan tahun {year} untuk unit ini.")
+else:
+    rep = d.reports
+    table = pd.DataFrame({
+        "Tracking ID": rep["tracking_id"], "Tanggal laporan": [lapor_file.fmt_date(x) for x in rep["report_date"]],
+        "Klasifikasi": rep["classification"], "Kategori": rep["category"], "Tipe": rep["report_type"],
+        "Status LAPOR!": rep["status_raw"], "Status": rep["state"].map(rk.STATE_LABELS),
+        "Terlambat": rep["overdue"].map({True: "ya", False: ""}), "Rating": rep["rating"],
+    })
+    if d.personal_visible:
+        table["Nama pelapor"] = rep["reporter_name"]
+        table["Judul"] = rep["title"]
+        table["Isi laporan awal"] = rep["body_initial"]
+    st.dataframe(table, hide_index=True, width="stretch")
+    if not d.personal_visible:
+        st.caption("Nama pelapor dan isi laporan tidak ditampilkan untuk peran Anda.")
