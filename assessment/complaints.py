@@ -752,6 +752,11 @@ def _frame(s: Session, year: int, snap: ComplaintSnapshot, unit_id: int | None =
     return f
 
 
+def _has_synthetic(s: Session, snap: ComplaintSnapshot) -> bool:
+    return s.exec(select(ComplaintSnapshot.id).where(ComplaintSnapshot.synthetic == True,  # noqa: E712
+                                                     ComplaintSnapshot.snapshot_date <= snap.snapshot_date)).first() is not None
+
+
 def _unit_names(s: Session) -> tuple[dict[int, str], dict[int, str]]:
     rows = s.exec(select(Unit.id, Unit.name, Unit.kind)).all()
     return {int(i): n for i, n, _ in rows}, {int(i): k for i, _, k in rows}
@@ -775,14 +780,11 @@ class RankingResult:
     snapshot: SnapshotView
     ranking: rk.Ranking
     kinds: dict[int, str]
+    synthetic: bool = False  # demo data among the snapshots up to this one: say so wherever it shows
 
     @property
     def rules(self) -> rk.Rules:
         return self.ranking.rules
-
-    @property
-    def synthetic(self) -> bool:
-        return self.snapshot.synthetic
 
     @property
     def units(self) -> pd.DataFrame:
@@ -830,7 +832,9 @@ def ranking(year: int, snapshot_date: date | None = None, *, actor: Actor | None
         frame = _frame(s, year, snap)
         names, kinds = _unit_names(s)
         view = _snap_view(snap)
-    res = RankingResult(year, view, rk.compute_ranking(frame, year, snap.snapshot_date, rules, cal, names), kinds)
+        synthetic = _has_synthetic(s, snap)
+    res = RankingResult(year, view, rk.compute_ranking(frame, year, snap.snapshot_date, rules, cal, names), kinds,
+                        synthetic)
     with _CACHE_LOCK:
         if len(_CACHE) > 16:
             _CACHE.clear()
@@ -930,6 +934,7 @@ class UnitDetail:
     overdue: pd.DataFrame
     trend: pd.DataFrame
     personal_visible: bool
+    synthetic: bool = False
 
 
 def unit_detail(actor: Actor, unit_id: int, year: int, snapshot_date: date | None = None) -> UnitDetail:
@@ -958,10 +963,11 @@ def unit_detail(actor: Actor, unit_id: int, year: int, snapshot_date: date | Non
             f = _history_frame(s, year, snap, extra)
             f = f[f["unit_id"] == unit_id]
         rules, cal = current_rules(s), calendar(s)
+        synthetic = snap is not None and _has_synthetic(s, snap)
     if snap is None or f.empty:
         empty = pd.DataFrame()
         return UnitDetail(unit, year, _snap_view(snap) if snap else None, None,
-                          [f"Belum ada laporan tahun {year} untuk unit ini."], empty, empty, empty, personal)
+                          [f"Belum ada laporan tahun {year} untuk unit ini."], empty, empty, empty, personal, synthetic)
     f["year"] = year
     ev = rk.evaluate(f, snap.snapshot_date, rules, cal)
     if personal:
@@ -982,7 +988,7 @@ def unit_detail(actor: Actor, unit_id: int, year: int, snapshot_date: date | Non
         row = hit.iloc[0].to_dict() if len(hit) else None
         lines = res.explain(unit_id)
     return UnitDetail(unit, year, _snap_view(snap), row, lines, reports, rk.overdue_list(ev), rk.monthly_trend(ev),
-                      personal)
+                      personal, synthetic)
 
 
 # --- the status table and the cuti bersama days (admin) ---------------------------------------------

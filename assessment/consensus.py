@@ -390,6 +390,10 @@ def save_own(actor: Actor, assessment_id: int, changes: Mapping[int, OwnScore]) 
             row.score, row.note, row.updated_at = score, note, utcnow()
             s.add(row)
             changed.append(q)
+        try:
+            s.flush()
+        except IntegrityError:
+            raise ConflictError("Nilai Anda baru saja disimpan di jendela lain. Muat ulang halaman, lalu ulangi.") from None
         if changed:
             # The values are not written to the audit log while the scoring is blind (see module doc).
             audit.record(s, actor, "consensus.own_save", "assessment", a.id, None,

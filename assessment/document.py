@@ -72,6 +72,7 @@ class DocTable:
     widths: list[float]  # relative
     notes: list[str] = field(default_factory=list)
     bold_rows: frozenset[int] = frozenset()  # indexes into rows (group rows of Tabel 9)
+    center: frozenset[int] = frozenset()  # column indexes drawn centred (ticks, numbers)
 
     @property
     def caption(self) -> str:
@@ -139,7 +140,8 @@ def _tabel2(actor: Actor, view: assessments.AssessmentView) -> DocTable:
         notes.append(f"Belum ada angka Tabel 2 untuk tahun-tahun sebelum {view.year}.")
     n = len(f)
     return DocTable(2, "Matriks Asesmen Informasi Umum", headers, body,
-                    [0.06, 0.46] + [0.48 / (2 * n)] * (2 * n) if n else [0.1, 0.9], notes)
+                    [0.06, 0.46] + [0.48 / (2 * n)] * (2 * n) if n else [0.1, 0.9], notes,
+                    center=frozenset(range(2, 2 + 2 * n)))
 
 
 def _tabel3(view: assessments.AssessmentView) -> DocTable:
@@ -149,7 +151,8 @@ def _tabel3(view: assessments.AssessmentView) -> DocTable:
     notes = [] if not view.missing else [
         f"Belum dinilai: pertanyaan {', '.join(map(str, view.missing))}."]
     return DocTable(3, "Matriks Asesmen", ["No.", "Pertanyaan", "1", "2", "3", "4"], rows,
-                    [0.06, 0.70, 0.06, 0.06, 0.06, 0.06], ["Skala 1 terendah sampai 4 tertinggi."] + notes)
+                    [0.06, 0.70, 0.06, 0.06, 0.06, 0.06], ["Skala 1 terendah sampai 4 tertinggi."] + notes,
+                    center=frozenset({2, 3, 4, 5}))
 
 
 def _tabel4(view: assessments.AssessmentView, res) -> DocTable:
@@ -161,7 +164,8 @@ def _tabel4(view: assessments.AssessmentView, res) -> DocTable:
     legend = "; ".join(f"A{a.order} = {a.name}" for a in aspects)
     return DocTable(4, "Kategorisasi Hasil Asesmen", ["No.", "Pertanyaan", "Kategori"] + [f"A{a.order}" for a in aspects],
                     rows, [0.05, 0.52, 0.13] + [0.30 / len(aspects)] * len(aspects),
-                    [f"Aspek: {legend}.", f"Pemetaan pertanyaan ke aspek: instrumen versi {inst.number}."])
+                    [f"Aspek: {legend}.", f"Pemetaan pertanyaan ke aspek: instrumen versi {inst.number}."],
+                    center=frozenset(range(3, 3 + len(aspects))))
 
 
 def _tabel5(res) -> DocTable:
@@ -171,9 +175,10 @@ def _tabel5(res) -> DocTable:
                      "-" if r.final_priority is None else str(r.final_priority), str(r.priority), _clean(r.reason or "")])
     return DocTable(5, "Penentuan Prioritas Instansi",
                     ["Aspek", "Rata-rata", "Pertanyaan lemah", "Prioritas usulan", "Prioritas akhir (tim)",
-                     "Prioritas", "Alasan"], rows, [0.20, 0.09, 0.09, 0.09, 0.09, 0.08, 0.36],
+                     "Prioritas berlaku", "Alasan"], rows, [0.18, 0.08, 0.105, 0.105, 0.105, 0.105, 0.32],
                     ["Prioritas 1 = paling mendesak (rata-rata terendah; bila sama, lebih banyak pertanyaan lemah, "
-                     "lalu urutan aspek). Prioritas akhir diisi bila tim menetapkan lain dari usulan."])
+                     "lalu urutan aspek). Prioritas akhir diisi bila tim menetapkan lain dari usulan."],
+                    center=frozenset({1, 2, 3, 4, 5}))
 
 
 def _tabel6(actor: Actor) -> DocTable:
@@ -254,7 +259,8 @@ def _tabel9(actor: Actor, view: assessments.AssessmentView) -> DocTable:
     return DocTable(9, f"Rencana Aksi Pengelolaan Pengaduan {view.unit_name} Tahun {span}".strip(),
                     ["No.", "Kelompok Program/ Program/Kegiatan"] + [str(y) for y in years] + ["Pihak Terlibat",
                                                                                                f"Status {sy}"],
-                    rows, [0.08, 0.37] + [yw] * len(years) + [0.19, 0.16], notes, frozenset(bold))
+                    rows, [0.08, 0.37] + [yw] * len(years) + [0.19, 0.16], notes, frozenset(bold),
+                    frozenset(range(2, 2 + len(years))))
 
 
 def build(actor: Actor, assessment_id: int, now: Optional[datetime] = None) -> DocumentData:
@@ -303,6 +309,7 @@ def render_docx(data: DocumentData) -> bytes:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt, RGBColor
@@ -362,7 +369,10 @@ def render_docx(data: DocumentData) -> bytes:
                 for i, value in enumerate(row):
                     cells[i].width = widths[i]
                     cells[i].text = ""
-                    r = cells[i].paragraphs[0].add_run(_clean(value))
+                    para = cells[i].paragraphs[0]
+                    if i in t.center:
+                        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                    r = para.add_run(_clean(value))
                     r.font.size = Pt(8)
                     r.bold = ri in t.bold_rows
             for n in t.notes:
@@ -408,27 +418,27 @@ def render_pdf(data: DocumentData) -> bytes:
     pdf.set_creator("Portal Monev SP4N-LAPOR!")
     pdf.add_page()
     pdf.set_font(family, "B", 16)
-    pdf.multi_cell(0, 8, t(data.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, t(data.title), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(family, "", 11)
-    pdf.multi_cell(0, 6, t(data.subtitle), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, t(data.subtitle), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(2)
     pdf.set_font(family, "", 9)
     for k, v in data.facts:
-        pdf.multi_cell(0, 5, t(f"{k}: {v}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, t(f"{k}: {v}"), new_x="LMARGIN", new_y="NEXT", align="L")
     sizes = {1: 13, 2: 11.5, 3: 10.5}
     head_style = FontFace(emphasis="BOLD", fill_color=(221, 235, 247))
     bold_style = FontFace(emphasis="BOLD")
     for s in data.sections:
         pdf.ln(3)
         pdf.set_font(family, "B", sizes.get(s.level, 10))
-        pdf.multi_cell(0, 6, t(s.heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, t(s.heading), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_font(family, "", 9.5)
         for p in s.paragraphs:
-            pdf.multi_cell(0, 5, t(p), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 5, t(p), new_x="LMARGIN", new_y="NEXT", align="L")
         for tb in s.tables:
             pdf.ln(2)
             pdf.set_font(family, "B", 9.5)
-            pdf.multi_cell(0, 5, t(tb.caption), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 5, t(tb.caption), new_x="LMARGIN", new_y="NEXT", align="L")
             pdf.set_font(family, "", 7.5)
             with pdf.table(col_widths=tuple(tb.widths), width=pdf.epw, text_align="LEFT", line_height=3.6,
                            headings_style=head_style, first_row_as_headings=True, repeat_headings=1,
@@ -438,11 +448,12 @@ def render_pdf(data: DocumentData) -> bytes:
                     row.cell(t(h))
                 for ri, values in enumerate(tb.rows):
                     row = table.row()
-                    for v in values:
-                        row.cell(t(v), style=bold_style if ri in tb.bold_rows else None)
+                    for ci, v in enumerate(values):
+                        row.cell(t(v), style=bold_style if ri in tb.bold_rows else None,
+                                 align="CENTER" if ci in tb.center else None)
             pdf.set_font(family, "I", 7.5)
             for n in tb.notes:
-                pdf.multi_cell(0, 4, t(n), new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(0, 4, t(n), new_x="LMARGIN", new_y="NEXT", align="L")
     return bytes(pdf.output())
 
 

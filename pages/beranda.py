@@ -17,14 +17,25 @@ ui.header(
 
 st.markdown(
     """
-**Alur kerja**
+**Apa yang dapat dilakukan di portal ini**
 1. **Asesmen Mandiri** - Tim Asesor (atau operator OPD untuk unitnya) mengisi 22 pertanyaan matriks
    asesmen (Tabel 3) dengan nilai 1-4, catatan dan bukti dukung. Isian tersimpan otomatis.
+   Tim juga dapat menilai sendiri-sendiri lalu bermusyawarah (**Konsensus Tim Asesor**), atau mengisi
+   lewat Excel tanpa portal (**Asesmen Offline**).
 2. **Ajukan** - setelah 22 pertanyaan terisi, asesmen diajukan; Verifikator memverifikasi atau
    mengembalikannya dengan komentar; Admin/Verifikator memfinalkan.
-3. **Hasil & Prioritas** - portal menghitung kategorisasi (Tabel 4), rata-rata tiap aspek dan usulan
-   prioritas 1-5 (Tabel 5). Tim dapat menetapkan prioritas akhir yang berbeda dengan alasan.
+3. **Hasil & Prioritas** - kategorisasi (Tabel 4), rata-rata tiap aspek dan usulan prioritas 1-5
+   (Tabel 5). Tim dapat menetapkan prioritas akhir yang berbeda dengan alasan. **Perbandingan**
+   menunjukkan perubahan antar tahun dan antar unit.
 4. **Informasi Umum** - angka umum pengaduan per tahun (Tabel 2).
+5. **Rencana Aksi** - jadwal dan capaian rencana aksi 2022-2024 (Tabel 7 dan 9), target strategis
+   (Tabel 6) dan indikator keberhasilan (Tabel 8).
+6. **Pengaduan LAPOR!** - impor ekspor data SP4N-LAPOR!, lalu peringkat OPD dan kecamatan untuk
+   *reward* dan *punishment* (renaksi I.3.3 dan I.3.4).
+7. **Scorecard Pimpinan** untuk Bupati dan Sekda; **Statistik Publik** terbuka tanpa login.
+
+Menu di kiri hanya menampilkan halaman yang boleh dipakai peran Anda. Ukuran huruf dapat diubah di
+bagian bawah menu.
 """
 )
 

@@ -43,8 +43,8 @@ try:
 except DomainError as exc:
     ui.show_error(exc)
     st.stop()
-if d.snapshot and d.snapshot.synthetic:
-    st.warning(f"{d.snapshot.label or svc.SYNTHETIC_LABEL}: data contoh buatan mesin, bukan laporan sebenarnya.")
+if d.synthetic:
+    st.warning(f"{svc.SYNTHETIC_LABEL}: data ini (seluruhnya atau sebagian) buatan mesin, bukan laporan sebenarnya.")
 if d.snapshot:
     st.caption(d.snapshot.caption)
 

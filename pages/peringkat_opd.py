@@ -37,8 +37,8 @@ if res is None:
     st.info("Belum ada snapshot pada atau sebelum tanggal itu.")
     st.stop()
 if res.synthetic:
-    st.warning(f"{res.snapshot.label or svc.SYNTHETIC_LABEL}: data ini dibuat mesin untuk contoh, bukan laporan "
-               "masyarakat yang sebenarnya.")
+    st.warning(f"{svc.SYNTHETIC_LABEL}: data ini (seluruhnya atau sebagian) dibuat mesin untuk contoh, bukan "
+               "laporan masyarakat yang sebenarnya.")
 rules = res.rules
 st.caption(f"{res.snapshot.caption}. Batas tindak lanjut {rules.follow_up_days} hari kerja sesudah disposisi "
            f"({rules.verification_days} + {rules.follow_up_days} dari laporan masuk bila tanggal disposisi tidak "

@@ -5,11 +5,12 @@ import math
 
 import pytest
 
-from assessment import assessments, comparison, seed, units
+from assessment import assessments, comparison, units
 from assessment.assessments import AnswerChange
 from assessment.errors import NotFound, ValidationError
 from scoring import comparison as cmp
 from scoring.assessment import round2
+from tests.blitar_seed import load_blitar_2022
 
 BLITAR_2022 = [4, 3, 4, 4, 4, 4, 3, 4, 3, 4, 4, 2, 3, 4, 3, 4, 4, 4, 3, 4, 2, 4]
 # made up: q1 4->3, q2 3->4, q9 3->4, q12 2->3, q19 3->4, q21 2->3, q22 4->2
@@ -26,7 +27,7 @@ def _fill(admin, unit_name, year, scores):
 
 @pytest.fixture
 def blitar(seeded, admin):
-    seed.load_demo()
+    load_blitar_2022()
     unit_id, _ = _fill(admin, "Pemerintah Kabupaten Blitar", 2023, BLITAR_2023)
     return unit_id
 

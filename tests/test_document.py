@@ -10,8 +10,9 @@ import pytest
 from docx import Document
 
 import manage
-from assessment import assessments, document, figures, renaksi, seed
+from assessment import assessments, document, figures, renaksi
 from scoring.assessment import round2
+from tests.blitar_seed import load_blitar_2022
 
 BLITAR = [4, 3, 4, 4, 4, 4, 3, 4, 3, 4, 4, 2, 3, 4, 3, 4, 4, 4, 3, 4, 2, 4]
 
@@ -177,7 +178,7 @@ NUMERIC = re.compile(r"^(-|\d+|\d+,\d+|\d+,\d+ %|\d+ %)$")
 
 @pytest.fixture
 def blitar(seeded, admin):
-    seed.load_demo()
+    load_blitar_2022()
     renaksi.set_indicator_status(admin, "1.1", 2022, "sebagian", note="Anggaran sebagian")
     renaksi.set_status(admin, "I.2.1", 2022, "berjalan", progress=50)
     view = assessments.find_by_name(admin, "Pemerintah Kabupaten Blitar", 2022)

@@ -13,6 +13,7 @@ from assessment.db import read_only
 from assessment.errors import ConflictError, ImportRejected, PermissionDenied, ValidationError
 from assessment.models import AuditLog
 from scoring.assessment import round2
+from tests.blitar_seed import load_blitar_2022
 from tests.conftest import actor_for
 
 BLITAR = [4, 3, 4, 4, 4, 4, 3, 4, 3, 4, 4, 2, 3, 4, 3, 4, 4, 4, 3, 4, 2, 4]
@@ -235,9 +236,7 @@ def test_deleted_row_and_permissions(aid, admin):
 
 
 def test_not_editable_refused(seeded, admin):
-    from assessment import seed
-
-    seed.load_demo()
+    load_blitar_2022()
     view = assessments.find_by_name(admin, "Pemerintah Kabupaten Blitar", 2022)
     data = ot.build_template(admin, view.id)
     wb = load_workbook(BytesIO(data))

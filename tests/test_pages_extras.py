@@ -6,9 +6,10 @@ from io import BytesIO
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from assessment import assessments, consensus, offline_template as ot, seed, units
+from assessment import assessments, consensus, offline_template as ot, units
 from assessment.assessments import AnswerChange
 from assessment.consensus import OwnScore
+from tests.blitar_seed import load_blitar_2022
 from tests.conftest import ROOT, actor_for
 
 BLITAR = [4, 3, 4, 4, 4, 4, 3, 4, 3, 4, 4, 2, 3, 4, 3, 4, 4, 4, 3, 4, 2, 4]
@@ -124,7 +125,7 @@ def test_offline_page_preview_and_apply(seeded, admin):
 
 
 def test_perbandingan_page(seeded, admin):
-    seed.load_demo()
+    load_blitar_2022()
     blitar = units.resolve_unit("Pemerintah Kabupaten Blitar")
     aid = assessments.create(admin, blitar.id, 2023)
     made_up = [3, 4, 4, 4, 4, 4, 3, 4, 4, 4, 4, 3, 3, 4, 3, 4, 4, 4, 4, 4, 3, 2]
@@ -156,7 +157,7 @@ def test_perbandingan_page(seeded, admin):
 
 
 def test_document_buttons_on_results(seeded, admin):
-    seed.load_demo()
+    load_blitar_2022()
     script = (
         "from assessment import assessments\n"
         "from pages.document_ui import document_buttons\n"
