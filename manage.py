@@ -35,8 +35,10 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     from assessment import migrate, seed
 
     migrate.upgrade()
-    seed.load_demo(SYSTEM)
-    print("Data contoh dimuat (Pemerintah Kabupaten Blitar 2022 dari Lampiran Perbup 54/2022).")
+    if seed.load_demo(SYSTEM):
+        print("Data contoh dimuat (Pemerintah Kabupaten Blitar 2022 dari Lampiran Perbup 54/2022).")
+    else:
+        print("Data contoh sudah ada; tidak ada yang diubah.")
     return 0
 
 
@@ -99,7 +101,11 @@ def cmd_export_assessment(args: argparse.Namespace) -> int:
 
     view = assessments.find_by_name(SYSTEM, args.unit, args.year)
     data = exports.assessment_workbook(view, assessments.compute(view))
-    Path(args.out).write_bytes(data)
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        print(f"Galat: folder '{out.parent}' tidak ada; buat dulu atau pilih folder lain.", file=sys.stderr)
+        return 1
+    out.write_bytes(data)
     print(f"Ditulis: {args.out}")
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping, Optional
@@ -59,7 +60,15 @@ def default_status_map() -> dict[str, tuple[str, str]]:
 
 
 def time_limit_catalogue() -> dict[str, Any]:
-    """The time limits file, checked against the setting defaults it names."""
+    """The time limits file, checked against the setting defaults it names (re-read when a file changes)."""
+    from .config import DATA_DIR
+
+    stamp = tuple((DATA_DIR / f).stat().st_mtime_ns for f in (TIME_LIMITS_FILE, "settings.yaml"))
+    return _time_limit_catalogue(stamp)
+
+
+@lru_cache(maxsize=4)
+def _time_limit_catalogue(_stamp: tuple) -> dict[str, Any]:
     data = load_yaml(TIME_LIMITS_FILE) or {}
     defaults = settings_store.defaults()
     for section in ("steps", "completion"):
@@ -141,7 +150,12 @@ def current_rules(s: Session | None = None) -> rk.Rules:
     if s is None:
         with read_only() as s2:
             return current_rules(s2)
-    g = lambda k: settings_store.get(k, s)  # noqa: E731
+    from .models import Setting
+
+    vals = settings_store.defaults()
+    for key, value in s.exec(select(Setting.key, Setting.value)).all():
+        vals[key] = value
+    g = vals.__getitem__
     comp: dict[str, int] = {}
     for row in time_limit_catalogue()["completion"]:
         for klas in row.get("classifications") or []:
@@ -313,7 +327,7 @@ def _existing(s: Session, tracking_ids: pd.Series) -> pd.DataFrame:
             rows.extend(s.connection().execute(q, {"ids": list(ids[i:i + 900])}).all())
     else:
         rows = s.connection().execute(text(f"SELECT {cols} FROM complaintreport")).all()
-    df = pd.DataFrame.from_records(rows, columns=_EXISTING_COLS)
+    df = _records(rows, _EXISTING_COLS)
     df["tracking_id"] = df["tracking_id"].astype(str)
     df["content_hash"] = df["content_hash"].astype("Int64")  # stays exact through a left merge (no float)
     return df
@@ -473,7 +487,14 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
     sqlite = conn.dialect.name == "sqlite"
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(4107)"))  # one import at a time
-    f = parsed.frame.copy()
+    if sqlite:  # a bigger page cache for this import's index inserts (this connection only)
+        conn.exec_driver_sql("PRAGMA cache_size=-131072")
+    f = parsed.frame
+    if not f["tracking_id"].is_monotonic_increasing:  # inserts in key order keep the indexes' B-trees cheap
+        f = f.iloc[np.lexsort((f["tracking_id"].to_numpy(dtype=object),
+                               f["tracking_id"].str.len().to_numpy()))].reset_index(drop=True)
+    else:
+        f = f.copy()
     say(0.02, "Mencocokkan status dan instansi")
 
     # statuses: the table plus the mappings given now (never guessed)
@@ -488,7 +509,8 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
                          {"raw": raw, "state": state, "via": parsed.filename})
             smap[key] = state
             added_statuses.append(str(raw))
-    f["state"] = f["status_key"].map(smap)
+    keys_u = pd.unique(f["status_key"].to_numpy(dtype=object))
+    f["state"] = f["status_key"].map({k: smap.get(lapor_file.status_key(k)) for k in keys_u})
     missing = f[f["state"].isna()]
     if len(missing):
         raise ImportRejected([Problem(f"status '{u.value}' belum dipetakan ke status kanonik ({u.count} baris, "
@@ -523,8 +545,9 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
             audit.record(s, actor, "unit.alias_add", "unit", u.id, None, {"alias": name, "via": parsed.filename})
             aliased.append(name)
         index[key] = int(u.id)
-    keys = f["instansi_name"].map(alias_key)
-    f["unit_id"] = keys.map(index).astype(float)
+    names_u = pd.unique(f["instansi_name"].to_numpy(dtype=object))
+    unit_of = {n: index.get(alias_key(n), np.nan) for n in names_u}  # once per distinct name
+    f["unit_id"] = f["instansi_name"].map(unit_of).astype(float)
     f.loc[f["instansi_name"] == "", "unit_id"] = np.nan
     unmatched = f[f["unit_id"].isna() & (f["instansi_name"] != "")]
     if len(unmatched):
@@ -720,18 +743,40 @@ def _history_frame(s: Session, year: int, snap: ComplaintSnapshot, extra_cols: t
                           "FROM complaintstatus h JOIN complaintreport r ON r.id = h.report_id "
                           "WHERE r.year = :year AND h.snapshot_date <= :s"),
                      {"year": year, "s": snap.snapshot_date}).all()
-    hist = pd.DataFrame.from_records(h, columns=["report_id", "snapshot_id", "snapshot_date", "state", "unit_id",
-                                                 "prev_seen_date"])
+    hist = _records(h, ["report_id", "snapshot_id", "snapshot_date", "state", "unit_id", "prev_seen_date"])
     asof = rk.state_as_of(hist, snap.snapshot_date, int(snap.id))
     cols = ["id", "tracking_id", "classification", "report_date", "disposition_date", "follow_up_date", "rating",
             *extra_cols]
     st = conn.execute(text(f"SELECT {', '.join(cols)} FROM complaintreport WHERE year = :year"), {"year": year}).all()
-    static = pd.DataFrame.from_records(st, columns=cols).rename(columns={"id": "report_id"})
+    static = _records(st, cols).rename(columns={"id": "report_id"})
     out = asof.merge(static, on="report_id", how="inner")
     out["n"] = 1
     out["rating_sum"] = pd.to_numeric(out["rating"], errors="coerce").fillna(0.0)
     out["rating_n"] = pd.to_numeric(out["rating"], errors="coerce").notna().astype(int)
     return out
+
+
+_DATE_NAMES = {"report_date", "disposition_date", "follow_up_date", "followed_up_seen", "waiting_seen",
+               "snapshot_date", "prev_seen_date", "followed_up_seen_date", "waiting_seen_date", "last_seen_date",
+               "first_seen_date", "completion_date"}
+_TEXT_NAMES = {"tracking_id", "state", "classification", "category", "status_raw", "status_key", "report_type",
+               "reporter_name", "title", "body_initial", "body_final", "hold_reason"}
+
+
+def _records(rows, columns: list[str]) -> pd.DataFrame:
+    """Result rows -> DataFrame, column by column (dates: ISO text on SQLite, date objects elsewhere)."""
+    cols = list(zip(*rows)) if rows else [()] * len(columns)
+    out = {}
+    for name, values in zip(columns, cols):
+        if name in _DATE_NAMES:
+            out[name] = np.array(values, dtype="datetime64[D]")
+        elif name in _TEXT_NAMES:
+            out[name] = pd.Series(values, dtype=object)
+        else:
+            arr = np.array(values)
+            out[name] = arr if arr.dtype.kind in "if" else pd.to_numeric(pd.Series(values, dtype=object),
+                                                                          errors="coerce").to_numpy()
+    return pd.DataFrame(out)
 
 
 def _frame(s: Session, year: int, snap: ComplaintSnapshot, unit_id: int | None = None) -> pd.DataFrame:
@@ -741,7 +786,7 @@ def _frame(s: Session, year: int, snap: ComplaintSnapshot, unit_id: int | None =
         if unit_id is not None:
             extra, params = "AND unit_id = :unit", {"year": year, "unit": unit_id}
         rows = s.connection().execute(text(_GROUPED.format(extra=extra)), params).all()
-        f = pd.DataFrame.from_records(rows, columns=_FRAME_COLS)
+        f = _records(rows, _FRAME_COLS)
     else:
         f = _history_frame(s, year, snap)
         if unit_id is not None:
@@ -903,7 +948,7 @@ def public_statistics(year: int) -> Optional[dict[str, Any]]:
             "WHERE year = :year GROUP BY 1, 2, 3, 4, 5"), {"year": year}).all()
         names, _ = _unit_names(s)
         rules, cal = current_rules(s), calendar(s)
-    f = pd.DataFrame.from_records(rows, columns=["unit_id", "state", "category", "report_date", "follow_up_date", "n"])
+    f = _records(rows, ["unit_id", "state", "category", "report_date", "follow_up_date", "n"])
     f["year"] = year
     ev = rk.evaluate(f, snap.snapshot_date, rules, cal)
     by_unit = rk.public_aggregates(ev, "unit_id")
@@ -956,7 +1001,7 @@ def unit_detail(actor: Actor, unit_id: int, year: int, snapshot_date: date | Non
         elif _latest_snapshot(s).id == snap.id:
             rows = s.connection().execute(text(f"SELECT {', '.join(cols)} FROM complaintreport "
                                                "WHERE year = :year AND unit_id = :unit"), {"year": year, "unit": unit_id}).all()
-            f = pd.DataFrame.from_records(rows, columns=cols).rename(
+            f = _records(rows, cols).rename(
                 columns={"followed_up_seen_date": "followed_up_seen", "waiting_seen_date": "waiting_seen"})
         else:
             extra = ("category", "report_type", "status_raw") + (PERSONAL_COLS if personal else ())
@@ -1059,8 +1104,7 @@ def _restate(s: Session, key: str, state: str) -> int:
         hist_rows += conn.execute(text("SELECT report_id, snapshot_id, snapshot_date, state, unit_id, prev_seen_date "
                                        "FROM complaintstatus WHERE report_id IN :ids").bindparams(
             bindparam("ids", expanding=True)), {"ids": ids[i:i + 900]}).all()
-    hist = pd.DataFrame.from_records(hist_rows, columns=["report_id", "snapshot_id", "snapshot_date", "state",
-                                                         "unit_id", "prev_seen_date"])
+    hist = _records(hist_rows, ["report_id", "snapshot_id", "snapshot_date", "state", "unit_id", "prev_seen_date"])
     asof = rk.state_as_of(hist, latest.snapshot_date, int(latest.id))
     sqlite = conn.dialect.name == "sqlite"
     fu = _db_dates(pd.to_datetime(asof["followed_up_seen"]).to_numpy(), sqlite)

@@ -50,8 +50,10 @@ class EvidenceView:
     def label(self) -> str:
         if self.kind == "link":
             return self.url or ""
-        kb = (self.size or 0) / 1024
-        return f"{self.filename} ({kb:.0f} KB)"
+        size = self.size or 0
+        shown = f"{size} byte" if size < 1024 else (f"{size / 1024:.0f} KB" if size < 1024 * 1024
+                                                     else f"{size / 1024 / 1024:.1f} MB")
+        return f"{self.filename} ({shown})"
 
 
 def check_link(url: str) -> str:

@@ -64,8 +64,12 @@ def save_figures(actor: Actor, unit_id: int, year: int, received: int, resolved:
                  months: int = 12, note: Optional[str] = None, base_version: Optional[int] = None) -> int:
     from .assessments import check_year
 
+    from datetime import date
+
     require(actor, Perm.FIGURES_EDIT, unit_id=unit_id)
     with transaction() as s:
         y = check_year(year, s)
+        if y > date.today().year:
+            raise ValidationError(f"Tahun {y} belum berjalan: angka Tabel 2 hanya untuk tahun yang sudah atau sedang berjalan.")
         row = upsert_figures_in(s, actor, unit_id, y, received, resolved, unresolved, months, note, base_version)
         return row.version

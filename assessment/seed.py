@@ -53,8 +53,20 @@ def load_base(actor: Actor = SYSTEM) -> None:
             loader(s, actor)
 
 
-def load_demo(actor: Actor = SYSTEM) -> None:
+def load_demo(actor: Actor = SYSTEM) -> bool:
+    """Load the demo data; True when anything was written (every loader writes an audit row)."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from .models import AuditLog
+
+    def audit_rows() -> int:
+        with transaction() as s:
+            return s.exec(select(func.count()).select_from(AuditLog)).one()
+
+    before = audit_rows()
     load_base(actor)
     with transaction() as s:
         for loader in _demo_loaders():
             loader(s, actor)
+    return audit_rows() != before

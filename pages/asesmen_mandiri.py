@@ -5,6 +5,7 @@ import streamlit as st
 
 from assessment import assessments, evidence, units as units_svc
 from assessment.assessments import AnswerChange
+from assessment.config import get_settings
 from assessment.errors import ConflictError, DomainError
 from assessment.permissions import Perm
 from pages import ui
@@ -34,6 +35,7 @@ if aid is None:
 
 view = assessments.get(actor, aid)
 inst = view.instrument
+ui.show_flash()
 can_edit = view.editable and ui.can_do(Perm.ASSESSMENT_EDIT, view.unit_id)
 scale_labels = {s["score"]: s["label"] for s in inst.scale}
 
@@ -52,13 +54,19 @@ for q in sorted(inst.questions):
         seen[q] = a.version
 
 
-def _save(q: int) -> None:
-    """Widget callback: save one question with the version this form was showing."""
+FIELD_LABEL = {"score": "Nilai", "note": "Catatan", "evidence_link": "Tautan bukti"}
+
+
+def _save(q: int, field: str) -> None:
+    """Widget callback: save the one field that changed, with the version this form was showing.
+
+    Saving one field at a time means a refused note never takes a valid link down with it."""
     change = AnswerChange(
         score=st.session_state.get(f"score_{aid}_{q}"),
         note=st.session_state.get(f"note_{aid}_{q}"),
         evidence_link=st.session_state.get(f"link_{aid}_{q}") or None,
         base_version=seen.get(q),
+        fields=(field,),
     )
     errors = st.session_state.setdefault(f"errors_{aid}", {})
     try:
@@ -69,7 +77,7 @@ def _save(q: int) -> None:
         errors[q] = exc.message + f" (Isian Anda: nilai {change.score or '-'}.)"
         seen.pop(q, None)  # reload this question from the database on the rerun
     except DomainError as exc:
-        errors[q] = exc.message
+        errors[q] = f"{FIELD_LABEL[field]} TIDAK disimpan: {exc.message}"
 
 
 c1, c2, c3 = st.columns([2, 1, 1])
@@ -98,11 +106,12 @@ for q in sorted(inst.questions):
         st.markdown(f"**{q}.** {ui.escape_md(inst.questions[q])}")
         left, right = st.columns([3, 2])
         left.radio("Nilai", options=[1, 2, 3, 4], format_func=lambda v: scale_labels.get(v, str(v)),
-                   key=f"score_{aid}_{q}", horizontal=True, disabled=not can_edit, on_change=_save, args=(q,))
-        right.text_input("Tautan bukti (opsional)", key=f"link_{aid}_{q}", disabled=not can_edit,
-                         on_change=_save, args=(q,), placeholder="https://...")
-        st.text_area("Catatan", key=f"note_{aid}_{q}", disabled=not can_edit, on_change=_save, args=(q,),
-                     height=68, placeholder="Dasar penilaian, kondisi nyata, rencana perbaikan...")
+                   key=f"score_{aid}_{q}", horizontal=True, disabled=not can_edit, on_change=_save, args=(q, "score"))
+        right.text_input("Tautan bukti (opsional)", key=f"link_{aid}_{q}", disabled=not can_edit, max_chars=1000,
+                         on_change=_save, args=(q, "evidence_link"), placeholder="https://...")
+        st.text_area("Catatan", key=f"note_{aid}_{q}", disabled=not can_edit, on_change=_save,
+                     args=(q, "note"), height=68, max_chars=4000,
+                     placeholder="Dasar penilaian, kondisi nyata, rencana perbaikan...")
         if q in errors:
             st.error(errors[q])
         for f in a.files:
@@ -118,8 +127,10 @@ for q in sorted(inst.questions):
                     ui.show_error(exc)
         if can_edit:
             counter = st.session_state.get(f"upn_{aid}_{q}", 0)
-            up = st.file_uploader("Unggah berkas bukti (PDF, gambar, dokumen; maks. 10 MB)",
-                                  key=f"up_{aid}_{q}_{counter}")
+            up = st.file_uploader("Unggah berkas bukti (PDF, gambar, dokumen Word/Excel; maks. "
+                                  f"{get_settings().max_evidence_mb} MB)", key=f"up_{aid}_{q}_{counter}",
+                                  max_upload_size=get_settings().max_evidence_mb,
+                                  type=[e.lstrip(".") for e in get_settings().evidence_extensions])
             if up is not None:
                 try:
                     assessments.add_evidence_file(actor, aid, q, up.name, up.getvalue())
@@ -136,6 +147,7 @@ if view.editable and ui.can_do(Perm.ASSESSMENT_SUBMIT, view.unit_id):
     if st.button("Ajukan untuk verifikasi", type="primary", disabled=bool(view.missing), key=f"submit_{aid}"):
         try:
             assessments.submit(actor, aid, base_version=view.version)
+            ui.flash("Asesmen diajukan untuk verifikasi.")
             st.rerun()
         except DomainError as exc:
             ui.show_error(exc)
@@ -144,6 +156,7 @@ if view.state in ("diajukan", "diverifikasi") and ui.can_do(Perm.ASSESSMENT_VERI
     if view.state == "diajukan" and b1.button("Verifikasi", type="primary", key=f"verify_{aid}"):
         try:
             assessments.verify(actor, aid, base_version=view.version)
+            ui.flash("Asesmen diverifikasi.")
             st.rerun()
         except DomainError as exc:
             ui.show_error(exc)
@@ -151,6 +164,7 @@ if view.state in ("diajukan", "diverifikasi") and ui.can_do(Perm.ASSESSMENT_VERI
             and b1.button("Finalkan", type="primary", key=f"final_{aid}"):
         try:
             assessments.finalize(actor, aid, base_version=view.version)
+            ui.flash("Asesmen difinalkan.")
             st.rerun()
         except DomainError as exc:
             ui.show_error(exc)
@@ -159,6 +173,7 @@ if view.state in ("diajukan", "diverifikasi") and ui.can_do(Perm.ASSESSMENT_VERI
         if st.form_submit_button("Kembalikan untuk perbaikan"):
             try:
                 assessments.return_for_revision(actor, aid, comment, base_version=view.version)
+                ui.flash("Asesmen dikembalikan kepada tim dengan komentar Anda.")
                 st.rerun()
             except DomainError as exc:
                 ui.show_error(exc)

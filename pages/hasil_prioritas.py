@@ -25,6 +25,7 @@ if aid is None:
     st.stop()
 view, res = assessments.result(actor, aid)
 inst = view.instrument
+ui.show_flash()
 cat_label = {c.key: c.label for c in inst.categories}
 aspects = sorted(inst.aspects, key=lambda a: a.order)
 
@@ -63,10 +64,14 @@ if view.editable and ui.can_do(Perm.PRIORITY_DECIDE, view.unit_id):
             if st.form_submit_button("Simpan prioritas", type="primary"):
                 try:
                     assessments.set_priorities(actor, aid, choices, base_version=view.version)
-                    st.success("Prioritas tersimpan.")
+                    ui.flash("Prioritas akhir dan alasan tersimpan.")
                     st.rerun()
                 except DomainError as exc:
                     ui.show_error(exc)
+
+elif not view.editable:
+    st.caption(f"Prioritas akhir hanya dapat diubah selama asesmen berstatus Draf atau Dikembalikan "
+               f"(sekarang {view.state_label}). Kolom Alasan memuat alasan Tabel 5 yang ditulis tim.")
 
 c1, c2 = st.columns(2)
 means = pd.DataFrame([{"Aspek": r.name, "Rata-rata": round2(r.mean) or 0.0, "Prioritas": r.priority}

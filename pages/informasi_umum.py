@@ -57,7 +57,7 @@ else:
 if ui.can_do(Perm.FIGURES_EDIT, unit_id):
     st.subheader("Isi atau ubah angka satu tahun")
     by_year = {r.year: r for r in rows}
-    years = ui.year_options()
+    years = [y for y in ui.year_options() if y <= date.today().year]
     year = st.selectbox("Tahun", years, key="fig_year", index=years.index(date.today().year))
     cur = by_year.get(year)
     with st.form(f"fig_{unit_id}_{year}"):

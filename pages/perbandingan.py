@@ -117,12 +117,12 @@ with tab_units:
         st.altair_chart(
             alt.Chart(long, title=f"Nilai 22 pertanyaan per unit, tahun {year}").mark_rect(stroke="white").encode(
                 x=alt.X("question:O", title="Pertanyaan"),
-                y=alt.Y("unit:N", sort=unit_order, title=None),
+                y=alt.Y("unit:N", sort=unit_order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=260)),
                 color=alt.Color("score:Q", scale=alt.Scale(domain=[1, 4], scheme="redyellowgreen"), title="Nilai"),
                 tooltip=[alt.Tooltip("unit:N", title="Unit"), "Jenis:N", "Pertanyaan:N",
                          alt.Tooltip("score:Q", title="Nilai")],
-            ).properties(height=max(120, 22 * len(unit_order))),
-            width="stretch",
+            ).properties(height=max(120, 28 * len(unit_order))),
+            width="stretch", height=max(120, 28 * len(unit_order)) + 80,
         )
         st.caption("Sel kosong: pertanyaan belum dinilai. Warna: merah = 1 (terendah) sampai hijau = 4 (tertinggi).")
 

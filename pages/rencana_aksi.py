@@ -82,6 +82,7 @@ with t_table:
                     renaksi.COL_PROGRESS: st.column_config.NumberColumn(renaksi.COL_PROGRESS, min_value=0,
                                                                        max_value=100, step=1),
                     "Terlambat": st.column_config.CheckboxColumn("Terlambat"),
+                    "Uraian (Tabel 9)": st.column_config.TextColumn("Uraian (Tabel 9)", width="medium"),
                 },
             )
             edits = renaksi.diff_edits(snap["rows"], edited.to_dict("index"), f_year, snap["versions"])

@@ -58,6 +58,17 @@ def _escape_md(text: str) -> str:
 escape_md = _escape_md
 
 
+def flash(message: str) -> None:
+    """A success message that survives the st.rerun() that follows a save."""
+    st.session_state["_flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("_flash", None)
+    if message:
+        st.success(message)
+
+
 def wib(dt: Optional[datetime]) -> str:
     if dt is None:
         return "-"
@@ -112,7 +123,7 @@ def unit_year_picker(units, key: str = "sel", default_year: Optional[int] = None
         st.info("Belum ada unit yang dapat Anda pilih.")
         st.stop()
     ids = [u.id for u in units]
-    names = {u.id: f"{u.name} ({u.kind_label})" + ("" if u.confirmed else " - belum dikonfirmasi") for u in units}
+    names = {u.id: f"{u.name} ({u.kind_label})" for u in units}
     unit_key, year_key = f"{key}_unit", f"{key}_year"
     if st.session_state.get(unit_key) not in ids:
         st.session_state[unit_key] = default_unit if default_unit in ids else ids[0]

@@ -34,13 +34,14 @@ st.subheader("Kelola unit")
 tab_add, tab_edit = st.tabs(["Tambah unit", "Ubah unit"])
 with tab_add, st.form("unit_add", clear_on_submit=True):
     name = st.text_input("Nama unit")
-    k = st.selectbox("Jenis", list(units_svc.KINDS), format_func=units_svc.KINDS.get)
-    aliases = st.text_input("Nama lain (pisahkan dengan titik koma)")
-    confirmed = st.checkbox("Sudah dikonfirmasi", value=True)
+    k = st.selectbox("Jenis", ["opd", "kecamatan", "instansi"], format_func=units_svc.KINDS.get)
+    aliases = st.text_input("Nama lain (pisahkan dengan titik koma)",
+                            help="Nama yang dipakai di ekspor SP4N-LAPOR! atau singkatan, mis. Diskominfo; Dinas Kominfo")
+    confirmed = st.checkbox("Sudah dikonfirmasi Bagian Organisasi", value=False)
     if st.form_submit_button("Tambah", type="primary"):
         try:
             units_svc.create_unit(actor, name, k, confirmed, [a for a in aliases.split(";") if a.strip()])
-            st.success(f"Unit '{name.strip()}' ditambahkan.")
+            st.success(f"Unit '{name.strip()}' ditambahkan.")  # st.success shows text, never HTML
         except DomainError as exc:
             ui.show_error(exc)
 

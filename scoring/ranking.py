@@ -122,7 +122,10 @@ class Rules:
 def _dates(frame: pd.DataFrame, col: str) -> np.ndarray:
     if col not in frame:
         return np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[D]")
-    return pd.to_datetime(frame[col], errors="coerce").to_numpy().astype("datetime64[D]")
+    v = frame[col]
+    if v.dtype.kind == "M":
+        return v.to_numpy().astype("datetime64[D]")
+    return pd.to_datetime(v, errors="coerce").to_numpy().astype("datetime64[D]")
 
 
 def evaluate(frame: pd.DataFrame, snapshot: date, rules: Rules, cal: WorkCalendar) -> pd.DataFrame:
@@ -169,9 +172,12 @@ def evaluate(frame: pd.DataFrame, snapshot: date, rules: Rules, cal: WorkCalenda
     late_fu = late_fu.astype(bool)
 
     # completion limit by classification (information only: not in the score)
-    klas = f["classification"].map(classification_key).to_numpy(dtype=object) if "classification" in f \
-        else np.full(n, "", dtype=object)
-    comp_lim = np.array([rules.completion_days.get(k, np.nan) for k in klas], dtype=float)
+    if "classification" in f:
+        uniq = pd.unique(f["classification"].to_numpy(dtype=object))
+        lim_of = {k: float(rules.completion_days.get(classification_key(k), np.nan)) for k in uniq}
+        comp_lim = f["classification"].map(lim_of).to_numpy(dtype=float)
+    else:
+        comp_lim = np.full(n, np.nan)
     comp_lim = np.where(known_disp, comp_lim, comp_lim + rules.verification_days)
     open_ = is_state[MENUNGGU] | is_state[DIPROSES]
     comp_days = np.where(open_, cal.days_after(base, snap_arr), np.nan)
@@ -190,20 +196,6 @@ def evaluate(frame: pd.DataFrame, snapshot: date, rules: Rules, cal: WorkCalenda
     f["days_to_follow_up"] = np.where(exact, cal.days_after(report, fu), np.nan)
     f["completion_overdue"] = completion_overdue
     return f
-
-
-def _weighted_median(values: np.ndarray, weights: np.ndarray) -> Optional[float]:
-    ok = ~np.isnan(values) & (weights > 0)
-    if not ok.any():
-        return None
-    v, w = values[ok], weights[ok]
-    order = np.argsort(v, kind="stable")
-    v, w = v[order], w[order]
-    cw = np.cumsum(w)
-    total = cw[-1]
-    lo = v[np.searchsorted(cw, total / 2.0, side="left")]
-    hi = v[np.searchsorted(cw, total / 2.0, side="right")] if total % 2 == 0 else lo
-    return float((lo + hi) / 2.0)
 
 
 def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -246,15 +238,30 @@ def unit_metrics(ev: pd.DataFrame) -> pd.DataFrame:
     agg["on_time_pct"] = _pct(agg["on_time"], agg["on_time"] + agg["late"])
     agg["resolved_pct"] = _pct(agg["resolved"], agg["assessable"])
     agg["rating"] = (agg["rating_sum"] / agg["rating_n"].where(agg["rating_n"] > 0)).round(2)
-    med = {}
-    mx = {}
-    for uid, g in d.groupby("unit_id", sort=False):
-        med[uid] = _weighted_median(g["days_to_follow_up"].to_numpy(dtype=float), g["n"].to_numpy(dtype=float))
-        od = g.loc[g["overdue"], "days_waiting"]
-        mx[uid] = float(od.max()) if len(od) else None
-    agg["median_days_to_follow_up"] = pd.Series(med)
-    agg["overdue_max_days"] = pd.Series(mx)
+    agg["median_days_to_follow_up"] = _group_weighted_median(d["unit_id"].to_numpy(), d["days_to_follow_up"].to_numpy(
+        dtype=float), d["n"].to_numpy(dtype=float))
+    agg["overdue_max_days"] = d.loc[d["overdue"]].groupby("unit_id")["days_waiting"].max()
     return agg.reset_index()[METRIC_COLUMNS]
+
+
+def _group_weighted_median(groups: np.ndarray, values: np.ndarray, weights: np.ndarray) -> pd.Series:
+    """Per group, the median of `values` with integer weights (the mean of the two middle ones when the
+    total weight is even); vectorised. Groups without a value are absent."""
+    ok = ~np.isnan(values) & (weights > 0)
+    if not ok.any():
+        return pd.Series(dtype=float)
+    g, v, w = groups[ok], values[ok], weights[ok]
+    order = np.lexsort((v, g))
+    g, v, w = g[order], v[order], w[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    cw = np.cumsum(w)
+    before = np.r_[0.0, cw][starts]  # weight before each group
+    total = np.add.reduceat(w, starts)
+    lo_t = before + np.floor((total - 1) / 2.0) + 1  # position (1-based) of the lower middle
+    hi_t = before + np.floor(total / 2.0) + 1
+    lo = v[np.searchsorted(cw, lo_t, side="left")]
+    hi = v[np.searchsorted(cw, hi_t, side="left")]
+    return pd.Series((lo + hi) / 2.0, index=g[starts])
 
 
 def overdue_list(ev: pd.DataFrame) -> pd.DataFrame:

@@ -233,3 +233,16 @@ def test_new_instrument_version_keeps_old_results(seeded, admin):
     assert assessments.get(admin, new_id).instrument.number == 2
     with pytest.raises(PermissionDenied):
         instrument.save_new_version(actor_for("tim_asesor"), mapping, None, "x")
+
+
+def test_saving_one_field_leaves_the_others_alone(seeded):
+    asesor = actor_for("tim_asesor")
+    aid = assessments.create(asesor, _unit(), 2024)
+    assessments.save_answers(asesor, aid, {1: AnswerChange(3, note="catatan awal")})
+    with pytest.raises(ValidationError, match="Catatan pertanyaan 1 terlalu panjang"):
+        assessments.save_answers(asesor, aid, {1: AnswerChange(3, note="x" * 4001, fields=("note",))})
+    assessments.save_answers(asesor, aid, {1: AnswerChange(None, note="x" * 4001,
+                                                            evidence_link="https://jdih.blitarkab.go.id/bukti-1",
+                                                            fields=("evidence_link",))})
+    a = assessments.get(asesor, aid).answers[1]
+    assert (a.score, a.note, a.evidence_link) == (3, "catatan awal", "https://jdih.blitarkab.go.id/bukti-1")

@@ -35,3 +35,12 @@ def test_seeded_figures_and_save(seeded, admin):
     assert (row.received, row.resolved, row.unresolved) == (95, 90, 2)
     with pytest.raises(PermissionDenied):
         figures.save_figures(actor_for("pimpinan"), pemda.id, 2022, 95, 95, 0)
+
+
+def test_future_year_is_refused(seeded, admin):
+    from datetime import date
+
+    pemda = units.instansi_unit()
+    with pytest.raises(ValidationError, match="belum berjalan"):
+        figures.save_figures(admin, pemda.id, date.today().year + 1, 10, 10, 0)
+    assert figures.list_figures(admin, pemda.id) == []

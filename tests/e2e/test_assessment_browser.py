@@ -20,7 +20,7 @@ def test_fill_submit_and_see_priorities(portal, page):
     login(page, portal, "tim_asesor")
     page.locator("[data-testid='stSidebarNav']").get_by_text("Asesmen Mandiri", exact=True).click()
     wait_idle(page)
-    _choose(page, "Unit", "Dinas Komunikasi dan Informatika (OPD) - belum dikonfirmasi")
+    _choose(page, "Unit", "Dinas Komunikasi dan Informatika (OPD)")
     _choose(page, "Tahun", "2025")
     page.get_by_role("button", name="Mulai asesmen").click()
     page.get_by_text("Terisi 0 dari 22 pertanyaan").wait_for()
