@@ -303,49 +303,56 @@ def save_answers(actor: Actor, assessment_id: int, changes: Mapping[int, AnswerC
     if not changes:
         return {}
     with transaction() as s:
-        a = _editable(s, actor, assessment_id)
-        inst = instrument.by_id(s, a.instrument_version_id)
-        rows = {r.question_no: r for r in s.exec(select(Answer).where(Answer.assessment_id == a.id)).all()}
-        out = {}
-        for q, ch in sorted(changes.items()):
-            if q not in inst.questions or q not in rows:
-                raise ValidationError(
-                    f"Pertanyaan nomor {q} tidak ada dalam instrumen versi {inst.number} (1-{inst.question_count})."
-                )
-            row = rows[q]
-            if ch.base_version is not None and ch.base_version != row.version:
-                raise ConflictError(
-                    f"Jawaban pertanyaan {q} sudah diubah oleh {row.updated_by} pada "
-                    f"{_wib(row.updated_at)} setelah Anda membukanya. Perubahan Anda untuk pertanyaan ini "
-                    "tidak disimpan; muat ulang untuk melihat isian terbaru, lalu ulangi bila perlu."
-                )
-            new = {
-                "score": _check_score(q, ch.score) if "score" in ch.fields else row.score,
-                "note": _clean_text(ch.note, 4000, "Catatan", q) if "note" in ch.fields else row.note,
-                "evidence_link": (evidence.check_link(ch.evidence_link) if ch.evidence_link else None)
-                if "evidence_link" in ch.fields else row.evidence_link,
-            }
-            old = {"score": row.score, "note": row.note, "evidence_link": row.evidence_link}
-            if new == old:
-                out[q] = row.version
-                continue
-            # Conditional on the version read above: a concurrent save that got there first makes
-            # this match no row, and the user is told instead of silently overwriting.
-            done = s.execute(
-                update(Answer).where(Answer.id == row.id, Answer.version == row.version)
-                .values(score=new["score"], note=new["note"], evidence_link=new["evidence_link"],
-                        version=row.version + 1, updated_by=actor.username, updated_at=utcnow())
-            ).rowcount
-            if done != 1:
-                raise ConflictError(
-                    f"Jawaban pertanyaan {q} baru saja diubah oleh pengguna lain. Perubahan Anda tidak "
-                    "disimpan; muat ulang untuk melihat isian terbaru."
-                )
-            audit.record(s, actor, "answer.save", "assessment", a.id, {"question": q, **old}, {"question": q, **new})
-            out[q] = row.version + 1
-        a.updated_at = utcnow()
-        s.add(a)
-        return out
+        return save_answers_in(s, actor, assessment_id, changes)
+
+
+def save_answers_in(s: Session, actor: Actor, assessment_id: int,
+                    changes: Mapping[int, AnswerChange]) -> dict[int, int]:
+    """save_answers inside the caller's transaction (consensus and the offline import add their own
+    records to the same unit of work)."""
+    a = _editable(s, actor, assessment_id)
+    inst = instrument.by_id(s, a.instrument_version_id)
+    rows = {r.question_no: r for r in s.exec(select(Answer).where(Answer.assessment_id == a.id)).all()}
+    out = {}
+    for q, ch in sorted(changes.items()):
+        if q not in inst.questions or q not in rows:
+            raise ValidationError(
+                f"Pertanyaan nomor {q} tidak ada dalam instrumen versi {inst.number} (1-{inst.question_count})."
+            )
+        row = rows[q]
+        if ch.base_version is not None and ch.base_version != row.version:
+            raise ConflictError(
+                f"Jawaban pertanyaan {q} sudah diubah oleh {row.updated_by} pada "
+                f"{_wib(row.updated_at)} setelah Anda membukanya. Perubahan Anda untuk pertanyaan ini "
+                "tidak disimpan; muat ulang untuk melihat isian terbaru, lalu ulangi bila perlu."
+            )
+        new = {
+            "score": _check_score(q, ch.score) if "score" in ch.fields else row.score,
+            "note": _clean_text(ch.note, 4000, "Catatan", q) if "note" in ch.fields else row.note,
+            "evidence_link": (evidence.check_link(ch.evidence_link) if ch.evidence_link else None)
+            if "evidence_link" in ch.fields else row.evidence_link,
+        }
+        old = {"score": row.score, "note": row.note, "evidence_link": row.evidence_link}
+        if new == old:
+            out[q] = row.version
+            continue
+        # Conditional on the version read above: a concurrent save that got there first makes
+        # this match no row, and the user is told instead of silently overwriting.
+        done = s.execute(
+            update(Answer).where(Answer.id == row.id, Answer.version == row.version)
+            .values(score=new["score"], note=new["note"], evidence_link=new["evidence_link"],
+                    version=row.version + 1, updated_by=actor.username, updated_at=utcnow())
+        ).rowcount
+        if done != 1:
+            raise ConflictError(
+                f"Jawaban pertanyaan {q} baru saja diubah oleh pengguna lain. Perubahan Anda tidak "
+                "disimpan; muat ulang untuk melihat isian terbaru."
+            )
+        audit.record(s, actor, "answer.save", "assessment", a.id, {"question": q, **old}, {"question": q, **new})
+        out[q] = row.version + 1
+    a.updated_at = utcnow()
+    s.add(a)
+    return out
 
 
 def save_answer(actor: Actor, assessment_id: int, question_no: int, score: Any, note: Optional[str] = None,

@@ -263,9 +263,8 @@ def _content_hash(frame: pd.DataFrame) -> np.ndarray:
             else:
                 arrs.append(pc.cast(pa.array(v.array if hasattr(v, "array") else v), pa.large_string()))
         joined = pc.binary_join_element_wise(*arrs, sep).cast(pa.large_binary()).to_pylist()
-        out[start:start + len(part)] = np.fromiter(
-            (int.from_bytes(hashlib.blake2b(b, digest_size=8).digest(), "big", signed=True) for b in joined),
-            dtype=np.int64, count=len(joined))
+        digests = b"".join([hashlib.blake2b(b, digest_size=8).digest() for b in joined])
+        out[start:start + len(part)] = np.frombuffer(digests, dtype=">i8")
     return out
 
 
@@ -308,8 +307,8 @@ def _order_problems(s: Session, parsed: lapor_file.ParsedFile) -> list[Problem]:
     return out
 
 
-_EXISTING_COLS = ["id", "tracking_id", "content_hash", "status_key", "unit_id", "state", "last_seen_date",
-                  "followed_up_seen_date", "waiting_seen_date"]
+_EXISTING_COLS = ["id", "tracking_id", "content_hash", "status_raw", "status_key", "unit_id", "state",
+                  "first_snapshot_id", "first_seen_date", "last_seen_date", "followed_up_seen_date", "waiting_seen_date"]
 
 
 def _existing(s: Session, tracking_ids: pd.Series) -> pd.DataFrame:
@@ -418,26 +417,35 @@ def _executemany(conn, sql_qmark: str, rows: list[tuple]) -> None:
         conn.exec_driver_sql(sql_qmark if ph == "?" else sql_qmark.replace("?", ph), rows)
 
 
-def _db_dates(values: np.ndarray, sqlite: bool) -> np.ndarray:
-    a = np.asarray(values).astype("datetime64[D]")
-    out = np.datetime_as_string(a, unit="D").astype(object) if sqlite else a.astype(object)
-    out[np.isnat(a)] = None
-    return out
+def _db_dates(values: np.ndarray, sqlite: bool) -> list:
+    """datetime64 values -> what the driver takes: ISO text on SQLite, date objects elsewhere; None for NaT."""
+    import pyarrow as pa
+
+    a = pa.array(np.asarray(values).astype("datetime64[D]"), from_pandas=True)
+    return (a.cast(pa.string()) if sqlite else a).to_pylist()
 
 
-def _db_text(values: pd.Series, empty_as_none: bool = True) -> np.ndarray:
-    out = values.to_numpy(dtype=object, na_value=None)
+def _db_text(values: pd.Series, empty_as_none: bool = True) -> list:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a = pa.array(values.array if hasattr(values, "array") else values, from_pandas=True)
+    if not pa.types.is_string(a.type) and not pa.types.is_large_string(a.type):
+        a = a.cast(pa.large_string())
     if empty_as_none:
-        out[out == ""] = None
-    return out
+        a = pc.if_else(pc.equal(a, ""), pa.scalar(None, a.type), a)
+    return a.to_pylist()
 
 
-def _db_num(values: np.ndarray, as_int: bool = False) -> np.ndarray:
-    a = np.asarray(values, dtype=float)
-    nan = np.isnan(a)
-    out = (np.where(nan, 0, a).astype(np.int64) if as_int else a).astype(object)
-    out[nan] = None
-    return out
+def _db_num(values: np.ndarray, as_int: bool = False) -> list:
+    import pyarrow as pa
+
+    a = pa.array(np.asarray(values, dtype=float), from_pandas=True)
+    return (a.cast(pa.int64()) if as_int else a).to_pylist()
+
+
+def _db_int(values) -> list:
+    return np.asarray(values, dtype=np.int64).tolist()
 
 
 _TEXT_COLS = ["report_time", "reporter_name", "category_id", "category", "title", "body_initial", "body_final",
@@ -447,32 +455,36 @@ _DATE_COLS = ["report_date", "disposition_date", "follow_up_date", "completion_d
               "last_seen_date", "followed_up_seen_date", "waiting_seen_date"]
 REPORT_COLS = (["id", "tracking_id", "year", "classification", "report_type", "status_raw", "status_key", "state",
                 "unit_id", "rating", "first_snapshot_id", "last_snapshot_id", "content_hash"] + _TEXT_COLS + _DATE_COLS)
+# the same for every report of one import: written as SQL literals, not as per-row parameters
+_CONSTANT_COLS = ("first_snapshot_id", "last_snapshot_id", "first_seen_date", "last_seen_date")
 
 
 def _report_rows(f: pd.DataFrame, sqlite: bool, order: list[str]) -> Iterable[list[tuple]]:
     """Chunks of DB tuples with the columns in `order`."""
     for start in range(0, len(f), CHUNK):
         p = f.iloc[start:start + CHUNK]
-        cols = {
-            "id": p["id"].to_numpy(dtype=np.int64).astype(object),
-            "tracking_id": p["tracking_id"].to_numpy(dtype=object),
-            "year": p["year"].to_numpy(dtype=np.int64).astype(object),
-            "classification": _db_text(p["classification"], empty_as_none=False),
-            "report_type": _db_text(p["report_type"], empty_as_none=False),
-            "status_raw": _db_text(p["status_raw"], empty_as_none=False),
-            "status_key": _db_text(p["status_key"], empty_as_none=False),
-            "state": p["state"].to_numpy(dtype=object),
-            "unit_id": _db_num(p["unit_id"].to_numpy(dtype=float), as_int=True),
-            "rating": _db_num(p["rating"].to_numpy(dtype=float)),
-            "first_snapshot_id": p["first_snapshot_id"].to_numpy(dtype=np.int64).astype(object),
-            "last_snapshot_id": p["last_snapshot_id"].to_numpy(dtype=np.int64).astype(object),
-            "content_hash": p["content_hash"].to_numpy(dtype=np.int64).astype(object),
+        conv = {
+            "id": lambda: _db_int(p["id"]), "year": lambda: _db_int(p["year"]),
+            "tracking_id": lambda: _db_text(p["tracking_id"], empty_as_none=False),
+            "classification": lambda: _db_text(p["classification"], empty_as_none=False),
+            "report_type": lambda: _db_text(p["report_type"], empty_as_none=False),
+            "status_raw": lambda: _db_text(p["status_raw"], empty_as_none=False),
+            "status_key": lambda: _db_text(p["status_key"], empty_as_none=False),
+            "state": lambda: _db_text(p["state"], empty_as_none=False),
+            "unit_id": lambda: _db_num(p["unit_id"], as_int=True), "rating": lambda: _db_num(p["rating"]),
+            "first_snapshot_id": lambda: _db_int(p["first_snapshot_id"]),
+            "last_snapshot_id": lambda: _db_int(p["last_snapshot_id"]),
+            "content_hash": lambda: _db_int(p["content_hash"]),
         }
-        for c in _TEXT_COLS:
-            cols[c] = _db_text(p[c])
-        for c in _DATE_COLS:
-            cols[c] = _db_dates(p[c].to_numpy(), sqlite)
-        yield list(zip(*(cols[c].tolist() for c in order)))
+        cols = []
+        for c in order:
+            if c in conv:
+                cols.append(conv[c]())
+            elif c in _DATE_COLS:
+                cols.append(_db_dates(p[c].to_numpy(), sqlite))
+            else:
+                cols.append(_db_text(p[c]))
+        yield list(zip(*cols))
 
 
 def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_mappings: Mapping[str, str],
@@ -595,11 +607,15 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
     nxt = s.connection().execute(text("SELECT MAX(id) FROM complaintreport")).scalar() or 0
     new = f[~known].copy()
     new["id"] = np.arange(nxt + 1, nxt + 1 + n_new, dtype=np.int64)
-    cols_sql = ", ".join(REPORT_COLS)
-    ins = f"INSERT INTO complaintreport ({cols_sql}) VALUES ({', '.join('?' * len(REPORT_COLS))})"
+    param_cols = [c for c in REPORT_COLS if c not in _CONSTANT_COLS]
+    literal = {"first_snapshot_id": str(sid), "last_snapshot_id": str(sid), "first_seen_date": f"'{S.isoformat()}'",
+               "last_seen_date": f"'{S.isoformat()}'"}  # generated here, never user text
+    cols_sql = ", ".join(param_cols + list(_CONSTANT_COLS))
+    values_sql = ", ".join(["?"] * len(param_cols) + [literal[c] for c in _CONSTANT_COLS])
+    ins = f"INSERT INTO complaintreport ({cols_sql}) VALUES ({values_sql})"
     done = 0
     total_work = max(len(f) + n_new + int(changed.sum()), 1)
-    for rows in _report_rows(new, sqlite, REPORT_COLS):
+    for rows in _report_rows(new, sqlite, param_cols):
         _executemany(conn, ins, rows)
         done += len(rows)
         say(0.05 + 0.85 * done / total_work, f"Menyimpan laporan baru ({done:,} dari {n_new:,})".replace(",", "."))
@@ -627,30 +643,42 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
         done += len(seen[i:i + CHUNK])
         say(0.05 + 0.85 * done / total_work, "Mencatat laporan yang tidak berubah")
 
-    # status history: first sighting, and every change of status or unit
+    # Status history, change-only and lazy: a report seen once has no history row (its first sighting is
+    # the report itself: first snapshot, current status). At its first change both the first sighting and
+    # the change are written; later changes add one row each.
     moved = changed & ((f["status_key"].to_numpy(dtype=object) != f["db_status_key"].to_numpy(dtype=object))
                        | ~np.isclose(f["unit_id"].fillna(-1).to_numpy(dtype=float),
                                      f["db_unit_id"].astype(float).fillna(-1).to_numpy(dtype=float)))
+    mv = f.loc[moved]
+    mv_ids = mv["db_id"].astype(np.int64).to_numpy()
+    with_hist: set[int] = set()
+    q = text("SELECT DISTINCT report_id FROM complaintstatus WHERE report_id IN :ids").bindparams(
+        bindparam("ids", expanding=True))
+    for i in range(0, len(mv_ids), 900):
+        with_hist.update(int(r[0]) for r in conn.execute(q, {"ids": mv_ids[i:i + 900].tolist()}).all())
+    first = mv.loc[np.array([int(x) not in with_hist for x in mv_ids], dtype=bool)]
     hist = pd.concat([
-        pd.DataFrame({"report_id": new["id"].to_numpy(), "status_raw": new["status_raw"].to_numpy(dtype=object),
-                      "status_key": new["status_key"].to_numpy(dtype=object), "state": new["state"].to_numpy(dtype=object),
-                      "unit_id": new["unit_id"].to_numpy(dtype=float),
-                      "prev_seen_date": np.full(len(new), nat, dtype="datetime64[D]")}),
-        pd.DataFrame({"report_id": f.loc[moved, "db_id"].astype(np.int64).to_numpy(),
-                      "status_raw": f.loc[moved, "status_raw"].to_numpy(dtype=object),
-                      "status_key": f.loc[moved, "status_key"].to_numpy(dtype=object),
-                      "state": f.loc[moved, "state"].to_numpy(dtype=object),
-                      "unit_id": f.loc[moved, "unit_id"].to_numpy(dtype=float),
+        pd.DataFrame({"report_id": first["db_id"].astype(np.int64).to_numpy(),
+                      "snapshot_id": first["db_first_snapshot_id"].astype(np.int64).to_numpy(),
+                      "snapshot_date": first["db_first_seen_date"].to_numpy(),
+                      "status_raw": first["db_status_raw"].to_numpy(dtype=object),
+                      "status_key": first["db_status_key"].to_numpy(dtype=object),
+                      "state": first["db_state"].to_numpy(dtype=object),
+                      "unit_id": first["db_unit_id"].to_numpy(dtype=float),
+                      "prev_seen_date": np.full(len(first), nat, dtype="datetime64[D]")}),
+        pd.DataFrame({"report_id": mv_ids, "snapshot_id": np.full(len(mv), sid), "snapshot_date": np.full(len(mv), s64),
+                      "status_raw": mv["status_raw"].to_numpy(dtype=object),
+                      "status_key": mv["status_key"].to_numpy(dtype=object),
+                      "state": mv["state"].to_numpy(dtype=object), "unit_id": mv["unit_id"].to_numpy(dtype=float),
                       "prev_seen_date": prev_last[moved]}),
     ], ignore_index=True)
     hsql = ("INSERT INTO complaintstatus (report_id, snapshot_id, snapshot_date, status_raw, status_key, state, unit_id, "
             "prev_seen_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-    for i in range(0, len(hist), CHUNK * 2):
-        p = hist.iloc[i:i + CHUNK * 2]
-        rows = list(zip(p["report_id"].astype(np.int64).tolist(), [sid] * len(p), [d_sql] * len(p),
+    for i in range(0, len(hist), CHUNK):
+        p = hist.iloc[i:i + CHUNK]
+        rows = list(zip(_db_int(p["report_id"]), _db_int(p["snapshot_id"]), _db_dates(p["snapshot_date"].to_numpy(), sqlite),
                         p["status_raw"].tolist(), p["status_key"].tolist(), p["state"].tolist(),
-                        _db_num(p["unit_id"].to_numpy(), as_int=True).tolist(),
-                        _db_dates(p["prev_seen_date"].to_numpy(), sqlite).tolist()))
+                        _db_num(p["unit_id"].to_numpy(), as_int=True), _db_dates(p["prev_seen_date"].to_numpy(), sqlite)))
         _executemany(conn, hsql, rows)
     say(0.95, "Menyelesaikan")
 
@@ -739,10 +767,15 @@ _FRAME_COLS = ["unit_id", "state", "classification", "report_date", "disposition
 def _history_frame(s: Session, year: int, snap: ComplaintSnapshot, extra_cols: tuple[str, ...] = ()) -> pd.DataFrame:
     """Per report, its state at an older snapshot, from the change-only history."""
     conn = s.connection()
-    h = conn.execute(text("SELECT h.report_id, h.snapshot_id, h.snapshot_date, h.state, h.unit_id, h.prev_seen_date "
-                          "FROM complaintstatus h JOIN complaintreport r ON r.id = h.report_id "
-                          "WHERE r.year = :year AND h.snapshot_date <= :s"),
-                     {"year": year, "s": snap.snapshot_date}).all()
+    h = conn.execute(text(
+        "SELECT h.report_id, h.snapshot_id, h.snapshot_date, h.state, h.unit_id, h.prev_seen_date "
+        "FROM complaintstatus h JOIN complaintreport r ON r.id = h.report_id "
+        "WHERE r.year = :year AND h.snapshot_date <= :s "
+        "UNION ALL "  # reports seen with one status only: their first sighting is the report row itself
+        "SELECT r.id, r.first_snapshot_id, r.first_seen_date, r.state, r.unit_id, NULL FROM complaintreport r "
+        "WHERE r.year = :year AND r.first_seen_date <= :s "
+        "AND NOT EXISTS (SELECT 1 FROM complaintstatus x WHERE x.report_id = r.id)"),
+        {"year": year, "s": snap.snapshot_date}).all()
     hist = _records(h, ["report_id", "snapshot_id", "snapshot_date", "state", "unit_id", "prev_seen_date"])
     asof = rk.state_as_of(hist, snap.snapshot_date, int(snap.id))
     cols = ["id", "tracking_id", "classification", "report_date", "disposition_date", "follow_up_date", "rating",
@@ -1094,10 +1127,15 @@ def _restate(s: Session, key: str, state: str) -> int:
     conn = s.connection()
     conn.execute(text("UPDATE complaintstatus SET state = :st WHERE status_key = :k"), {"st": state, "k": key})
     conn.execute(text("UPDATE complaintreport SET state = :st WHERE status_key = :k"), {"st": state, "k": key})
+    lone = conn.execute(text(
+        "UPDATE complaintreport SET followed_up_seen_date = CASE WHEN state IN ('diproses', 'selesai') THEN "
+        "first_seen_date ELSE NULL END, waiting_seen_date = CASE WHEN state = 'menunggu tindak lanjut' THEN "
+        "last_seen_date ELSE NULL END WHERE status_key = :k AND NOT EXISTS "
+        "(SELECT 1 FROM complaintstatus h WHERE h.report_id = complaintreport.id)"), {"k": key}).rowcount or 0
     ids = [int(r[0]) for r in conn.execute(text("SELECT DISTINCT report_id FROM complaintstatus WHERE status_key = :k"),
                                            {"k": key}).all()]
     if not ids:
-        return 0
+        return lone
     latest = _latest_snapshot(s)
     hist_rows = []
     for i in range(0, len(ids), 900):
@@ -1109,11 +1147,11 @@ def _restate(s: Session, key: str, state: str) -> int:
     sqlite = conn.dialect.name == "sqlite"
     fu = _db_dates(pd.to_datetime(asof["followed_up_seen"]).to_numpy(), sqlite)
     ws = _db_dates(pd.to_datetime(asof["waiting_seen"]).to_numpy(), sqlite)
-    rows = list(zip(fu.tolist(), ws.tolist(), asof["report_id"].astype(int).tolist()))
+    rows = list(zip(fu, ws, asof["report_id"].astype(int).tolist()))
     for i in range(0, len(rows), CHUNK):
         _executemany(conn, "UPDATE complaintreport SET followed_up_seen_date = ?, waiting_seen_date = "
                            "COALESCE(?, waiting_seen_date) WHERE id = ?", rows[i:i + CHUNK])
-    return len(ids)
+    return lone + len(ids)
 
 
 def list_cuti_bersama(year: int | None = None) -> list[NonWorkingDay]:

@@ -23,9 +23,8 @@ The round of one assessment has two phases.
    `assessments.save_answers`, so results, priorities and exports score it; `ConsensusDecision`
    keeps who decided, the note, and the spread at that moment.
 
-Every write is audited. `set_consensus` writes the answers (one transaction, by save_answers) and
-then its decision records (a second transaction): if the second failed, the scores stand and the
-decision records are missing, which the page shows ("belum ada catatan konsensus").
+Every write is audited. `set_consensus` writes the answers (through `assessments.save_answers_in`)
+and its decision records in one transaction: both or neither.
 """
 from __future__ import annotations
 
@@ -497,8 +496,8 @@ def set_consensus(actor: Actor, assessment_id: int, decisions: Mapping[int, OwnS
         base = (answer_versions or {}).get(q, cur_version)
         if cur_version is None or cur_score != score or base != cur_version:
             changes[q] = AnswerChange(score, base_version=base, fields=("score",))
-    assessments.save_answers(actor, assessment_id, changes)
     with transaction() as s:
+        assessments.save_answers_in(s, actor, assessment_id, changes)
         a = _load(s, assessment_id)
         existing = {d.question_no: d for d in s.exec(select(ConsensusDecision)
                                                       .where(ConsensusDecision.assessment_id == a.id)).all()}

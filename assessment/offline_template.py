@@ -384,5 +384,11 @@ def commit(actor: Actor, parsed: ParsedUpload) -> int:
                                     base_version=parsed.base_versions.get(c.question_no))
         for c in parsed.changes
     }
-    assessments.save_answers(actor, parsed.assessment_id, changes)
+    from . import audit
+    from .db import transaction
+
+    with transaction() as s:
+        assessments.save_answers_in(s, actor, parsed.assessment_id, changes)
+        audit.record(s, actor, "assessment.import_template", "assessment", parsed.assessment_id, None,
+                     {"file": parsed.filename, "questions": sorted(changes)})
     return len(changes)

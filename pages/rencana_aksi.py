@@ -110,6 +110,9 @@ with t_table:
 with t_time:
     plans, states = renaksi.scoring_plans([it for it in rows if it.level != "kp"])
     tl = pd.DataFrame(sr.timeline_rows(plans, states))
+    if not tl.empty:
+        titles = {it.code: it.title for it in rows}
+        tl["title"] = tl["code"].map(titles)
     if tl.empty:
         st.info("Tidak ada butir terjadwal untuk ditampilkan.")
     else:
@@ -117,15 +120,17 @@ with t_time:
         colors = alt.Scale(domain=list(sr.STATUSES.values()) + ["Tidak dijadwalkan lagi"],
                            range=["#c7c7c7", "#f2b134", "#4caf50", "#8e6c8a", "#ffffff"])
         base = alt.Chart(tl).encode(
-            x=alt.X("year:O", title="Tahun"), y=alt.Y("code:N", sort=order, title="Butir"),
-            tooltip=[alt.Tooltip("code:N", title="Kode"), alt.Tooltip("year:O", title="Tahun"),
+            x=alt.X("year:O", title="Tahun", axis=alt.Axis(orient="top", labelAngle=0)),
+            y=alt.Y("code:N", sort=order, title="Butir", axis=alt.Axis(labelOverlap=False)),
+            tooltip=[alt.Tooltip("code:N", title="Kode"), alt.Tooltip("title:N", title="Uraian"),
+                     alt.Tooltip("year:O", title="Tahun"),
                      alt.Tooltip("status:N", title="Status"), alt.Tooltip("progress:Q", title="Progres (%)"),
                      alt.Tooltip("rencana:N", title="Rencana")])
         current = base.mark_rect().encode(color=alt.Color("status:N", scale=colors, title="Status"))
         frame = base.transform_filter("datum.rencana != 'hanya rencana kini'").mark_rect(
             fill=None, stroke="#1f3b73", strokeWidth=2, strokeDash=[4, 2])
         late = base.transform_filter("datum.late").mark_text(text="!", fontWeight="bold", color="#b00020", size=14)
-        st.altair_chart((current + frame + late).properties(height=max(160, 18 * len(order))), width="stretch")
+        st.altair_chart((current + frame + late).properties(height=max(160, 20 * len(order))), width="stretch")
         st.caption("Kotak berwarna: rencana kini dan statusnya. Bingkai putus-putus: rencana awal (baseline). "
                    "Kotak putih berbingkai: tahun yang dihapus dari rencana. Tanda '!': terlambat.")
 
@@ -163,10 +168,11 @@ with t_edit:
         year = st.selectbox("Tahun", years, index=years.index(f_year) if f_year in years else 0,
                             key=f"ra_d_year_{item.id}")
         yv = item.years[year]
-        m1, m2, m3 = st.columns(3)
-        m1.metric("Status", yv.status_label + (" (terlambat)" if yv.late else ""))
+        m1, m2, m3, m4 = st.columns([2, 1, 1, 1])
+        m1.metric("Status", yv.status_label)
         m2.metric("Progres", "-" if yv.progress is None else f"{yv.progress:.1f} %")
-        m3.metric("Versi", yv.version)
+        m3.metric("Terlambat", "Ya" if yv.late else "Tidak")
+        m4.metric("Versi", yv.version)
         st.caption(f"Pihak terlibat: {item.parties or '-'} | Unit penanggung jawab: "
                    f"{', '.join(n for _u, n in item.responsible) or '-'} | Jadwal: {item.plan_diff.label} | "
                    f"Terakhir diubah: {yv.updated_by or '-'} {ui.wib(yv.updated_at)}")

@@ -55,7 +55,7 @@ def test_set_status_then_list_shows_it(seeded, capsys):
     by = {d["code"]: d for d in _list(capsys)}
     assert by["I.1.1"]["status"] == {"2021": "Selesai"} and by["I.1.1"]["late"] is False
     with read_only() as s:
-        log = s.exec(select(AuditLog).where(AuditLog.action == "renaksi.progress_set")).all()
+        log = s.exec(select(AuditLog).where(AuditLog.action == "renaksi.progress_set").order_by(AuditLog.id)).all()
     assert [(a.actor, a.entity_id) for a in log] == [("system", "I.1.1/2021"), ("system", "I.1.1/2021")]
 
 

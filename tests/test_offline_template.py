@@ -85,7 +85,7 @@ def test_round_trip(aid, admin):
     assert assessments.get(admin, aid).answered == 0  # the preview writes nothing
     before = _writes()
     assert ot.commit(admin, parsed) == 22
-    assert _writes() - before == 22  # one audit row per changed answer
+    assert _writes() - before == 23  # one audit row per changed answer, one for the file
     view, res = assessments.result(admin, aid)
     assert [view.scores[q] for q in range(1, 23)] == BLITAR
     assert view.answers[3].evidence_link == "https://contoh.blitarkab.go.id/bukti/3"

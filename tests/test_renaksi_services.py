@@ -196,7 +196,7 @@ def test_catalogue_edits_keep_the_baseline(seeded, admin):
     renaksi.change_item(admin, i2.id, i2b.version, parties="Seluruh OPD, Bagian Organisasi")
     assert _item(admin, "I.2").parties == "Seluruh OPD, Bagian Organisasi"
     with read_only() as s:
-        actions = [a.action for a in s.exec(select(AuditLog).where(AuditLog.entity == "renaksi_item")).all()]
+        actions = [a.action for a in s.exec(select(AuditLog).where(AuditLog.entity == "renaksi_item").order_by(AuditLog.id)).all()]
         rows = s.exec(select(RenaksiPlanYear).where(RenaksiPlanYear.item_id == i2.id)).all()
     assert actions == ["renaksi.load_catalogue", "renaksi.plan_change", "renaksi.item_add", "renaksi.item_retire",
                        "renaksi.item_change"]

@@ -47,7 +47,7 @@ class ComplaintReport(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     tracking_id: str = Field(max_length=20, unique=True, index=True)
     report_date: date  # Tanggal Laporan Masuk
-    year: int = Field(index=True)
+    year: int  # no index of its own: a year is half the table; (unit_id, year) serves the unit pages
     report_time: Optional[str] = Field(default=None, max_length=20)
     reporter_name: Optional[str] = Field(default=None, sa_column=Column(Text))  # personal
     classification: str = Field(default="", sa_column=Column(Text, nullable=False))
