@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from scoring.formatting import fmt_wib
 from scoring.assessment import PriorityChoice, Result, check_final_priorities, round2, score_assessment
 
 from . import audit, evidence, instrument, settings_store
@@ -567,8 +568,4 @@ def load_seed_assessment(s: Session, actor: Actor, path: str = "seed/blitar_2022
 
 
 def _wib(dt: datetime) -> str:
-    from datetime import timedelta, timezone
-
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone(timedelta(hours=7))).strftime("%d-%m-%Y %H:%M WIB")
+    return fmt_wib(dt, suffix=True)

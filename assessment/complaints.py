@@ -13,7 +13,7 @@ import hashlib
 import threading
 from functools import lru_cache
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping, Optional
 
 import numpy as np
@@ -124,6 +124,7 @@ def load_base(s: Session, actor: Actor) -> None:
         audit.record(s, actor, "complaints.cuti_seed", "nonworkingday", str(year), None,
                      {"file": CUTI_FILE, "days": [d.isoformat() for d, _ in days]})
     s.flush()
+    _ensure_workdays(s, calendar(s))  # derived data: no audit row
 
 
 def load_demo(s: Session, actor: Actor) -> None:
@@ -754,16 +755,6 @@ def years_available() -> list[int]:
 
 # --- the frames scoring/ranking.py needs ----------------------------------------------------------
 
-_GROUPED = (
-    "SELECT unit_id, state, classification, report_date, disposition_date, follow_up_date, followed_up_seen_date, "
-    "waiting_seen_date, CASE WHEN state = 'menunggu tindak lanjut' THEN tracking_id ELSE NULL END AS tid, "
-    "COUNT(*) AS n, SUM(rating) AS rating_sum, COUNT(rating) AS rating_n "
-    "FROM complaintreport WHERE year = :year {extra} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
-)
-_FRAME_COLS = ["unit_id", "state", "classification", "report_date", "disposition_date", "follow_up_date",
-               "followed_up_seen", "waiting_seen", "tracking_id", "n", "rating_sum", "rating_n"]
-
-
 def _history_frame(s: Session, year: int, snap: ComplaintSnapshot, extra_cols: tuple[str, ...] = ()) -> pd.DataFrame:
     """Per report, its state at an older snapshot, from the change-only history."""
     conn = s.connection()
@@ -791,7 +782,7 @@ def _history_frame(s: Session, year: int, snap: ComplaintSnapshot, extra_cols: t
 
 _DATE_NAMES = {"report_date", "disposition_date", "follow_up_date", "followed_up_seen", "waiting_seen",
                "snapshot_date", "prev_seen_date", "followed_up_seen_date", "waiting_seen_date", "last_seen_date",
-               "first_seen_date", "completion_date"}
+               "first_seen_date", "completion_date", "month"}
 _TEXT_NAMES = {"tracking_id", "state", "classification", "category", "status_raw", "status_key", "report_type",
                "reporter_name", "title", "body_initial", "body_final", "hold_reason"}
 
@@ -812,19 +803,120 @@ def _records(rows, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _frame(s: Session, year: int, snap: ComplaintSnapshot, unit_id: int | None = None) -> pd.DataFrame:
+WORKDAY_FIRST, WORKDAY_LAST = date(2010, 1, 1), date(2040, 12, 31)
+
+
+def _workday_rows(cal: WorkCalendar) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    days = np.arange(np.datetime64(WORKDAY_FIRST, "D"), np.datetime64(WORKDAY_LAST, "D") + 1)
+    ordinal = np.cumsum(cal.is_working_day(days)).astype(np.int64)
+    return days, ordinal, days.astype("datetime64[M]").astype("datetime64[D]")
+
+
+def _ensure_workdays(s: Session, cal: WorkCalendar) -> bool:
+    """Make the SQL working-day table match `cal` (national holidays + cuti bersama); True if rebuilt."""
+    days, ordinal, month = _workday_rows(cal)
+    conn = s.connection()
+    n, top, total = conn.execute(text("SELECT COUNT(*), MAX(ordinal), SUM(ordinal) FROM complaintworkday")).one()
+    if n == len(days) and top == int(ordinal[-1]) and int(total or 0) == int(ordinal.sum()):
+        return False
+    conn.execute(text("DELETE FROM complaintworkday"))
+    sqlite = conn.dialect.name == "sqlite"
+    rows = list(zip(_db_dates(days, sqlite), ordinal.tolist(), _db_dates(month, sqlite)))
+    for i in range(0, len(rows), CHUNK):
+        _executemany(conn, "INSERT INTO complaintworkday (day, ordinal, month) VALUES (?, ?, ?)", rows[i:i + CHUNK])
+    return True
+
+
+def _ordinal(cal: WorkCalendar, d: date) -> int:
+    """complaintworkday.ordinal of `d`: working days from WORKDAY_FIRST up to and including d."""
+    return cal.count(WORKDAY_FIRST - timedelta(days=1), d)
+
+
+_TIMING_COLS = ["unit_id", "state", "classification", "dk", "d_exact", "d_report_fu", "d_upper", "d_lower", "d_wait",
+                "n", "tracking_id", "report_date", "disposition_date"]
+
+
+def _sql_parts(s: Session, year: int, snap: ComplaintSnapshot, rules: rk.Rules, cal: WorkCalendar,
+               unit_id: int | None = None, category: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(counts, timing) of `year` at the latest snapshot, aggregated in SQL: working-day differences come
+    from a join on complaintworkday, capped where only the comparison with a limit matters, so the
+    result has thousands of rows whatever the number of reports. The rules stay in scoring/ranking.py."""
+    conn = s.connection()
+    S = snap.snapshot_date
+    ord_s = _ordinal(cal, S)
+    cap = int(rules.verification_days + rules.follow_up_days + 1)
+    cap_c = int(max([*rules.completion_days.values(), 0]) + rules.verification_days + 1)
+    where = "r.year = :year" + (" AND r.unit_id = :unit" if unit_id is not None else "")
+    p = {"year": year, "s": S, "unit": unit_id}
+    cat = ", r.category" if category else ""
+    counts = _records(conn.execute(text(
+        f"SELECT r.unit_id, r.state, m.month{cat}, COUNT(*), SUM(r.rating), COUNT(r.rating), "
+        "SUM(CASE WHEN r.follow_up_date IS NOT NULL AND r.follow_up_date <= :s THEN 1 ELSE 0 END) "
+        f"FROM complaintreport r LEFT JOIN complaintworkday m ON m.day = r.report_date WHERE {where} "
+        f"GROUP BY r.unit_id, r.state, m.month{cat}"), p).all(),
+        ["unit_id", "state", "month"] + (["category"] if category else []) + ["n", "rating_sum", "rating_n",
+                                                                              "n_fu_operator"])
+
+    def capped(expr: str, c: int) -> str:
+        return f"CASE WHEN {expr} > {c} THEN {c} ELSE {expr} END"
+
+    joins = ("FROM complaintreport r JOIN complaintworkday rr ON rr.day = r.report_date "
+             "JOIN complaintworkday b ON b.day = COALESCE(r.disposition_date, r.report_date) "
+             "LEFT JOIN complaintworkday f ON f.day = r.follow_up_date "
+             "LEFT JOIN complaintworkday u ON u.day = r.followed_up_seen_date "
+             "LEFT JOIN complaintworkday w ON w.day = r.waiting_seen_date ")
+    fu_known = "(f.ordinal IS NOT NULL AND r.follow_up_date <= :s)"
+    dk = "CASE WHEN r.disposition_date IS NULL THEN 0 ELSE 1 END"
+    grouped = conn.execute(text(
+        f"SELECT r.unit_id, r.state, CASE WHEN r.state = 'diproses' THEN r.classification END, {dk}, "
+        f"CASE WHEN {fu_known} THEN {capped('f.ordinal - b.ordinal', cap)} END, "
+        f"CASE WHEN {fu_known} THEN f.ordinal - rr.ordinal END, "
+        f"CASE WHEN u.ordinal IS NOT NULL AND r.followed_up_seen_date <= :s THEN {capped('u.ordinal - b.ordinal', cap)} END, "
+        f"CASE WHEN w.ordinal IS NOT NULL THEN {capped('w.ordinal - b.ordinal', cap)} END, "
+        f"CASE WHEN r.state = 'diproses' THEN {capped(f'{ord_s} - b.ordinal', cap_c)} END, COUNT(*) "
+        f"{joins} WHERE {where} AND r.state IN ('diproses', 'selesai') GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"), p).all()
+    waiting = conn.execute(text(
+        f"SELECT r.unit_id, r.state, r.classification, {dk}, "
+        f"CASE WHEN {fu_known} THEN f.ordinal - b.ordinal END, CASE WHEN {fu_known} THEN f.ordinal - rr.ordinal END, "
+        f"NULL, NULL, {ord_s} - b.ordinal, 1, r.tracking_id, r.report_date, r.disposition_date "
+        f"{joins} WHERE {where} AND r.state = 'menunggu tindak lanjut'"), p).all()
+    timing = _records([tuple(g) + (None, None, None) for g in grouped] + [tuple(w) for w in waiting], _TIMING_COLS)
+    timing["dk"] = timing["dk"].astype(bool)
+    for c in ("d_exact", "d_report_fu", "d_upper", "d_lower", "d_wait"):
+        timing[c] = pd.to_numeric(timing[c], errors="coerce").astype(float).clip(lower=0)
+    timing["month"] = timing["report_date"].to_numpy().astype("datetime64[M]").astype("datetime64[D]")
+    return counts, timing
+
+
+def _parts(s: Session, year: int, snap: ComplaintSnapshot, rules: rk.Rules, cal: WorkCalendar,
+           unit_id: int | None = None, category: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(counts, timing) for scoring/ranking.py: in SQL at the latest snapshot, else from the history."""
     latest = _latest_snapshot(s)
     if latest is not None and latest.id == snap.id:
-        extra, params = "", {"year": year}
-        if unit_id is not None:
-            extra, params = "AND unit_id = :unit", {"year": year, "unit": unit_id}
-        rows = s.connection().execute(text(_GROUPED.format(extra=extra)), params).all()
-        f = _records(rows, _FRAME_COLS)
+        return _sql_parts(s, year, snap, rules, cal, unit_id, category)
+    f = _history_frame(s, year, snap, ("category",) if category else ())
+    if unit_id is not None:
+        f = f[f["unit_id"] == unit_id]
+    f = f.assign(year=year)
+    f["unit_id"] = pd.to_numeric(f["unit_id"], errors="coerce")
+    return rk.parts(rk.evaluate(f, snap.snapshot_date, rules, cal))
+
+
+def _frame(s: Session, year: int, snap: ComplaintSnapshot, unit_id: int | None = None) -> pd.DataFrame:
+    """Per report (for tests and the unit page): as the ranking sees them at `snap`."""
+    latest = _latest_snapshot(s)
+    if latest is not None and latest.id == snap.id:
+        cols = ["id", "tracking_id", "unit_id", "state", "classification", "report_date", "disposition_date",
+                "follow_up_date", "followed_up_seen_date", "waiting_seen_date", "rating"]
+        rows = s.connection().execute(text(f"SELECT {', '.join(cols)} FROM complaintreport WHERE year = :year"
+                                           + (" AND unit_id = :unit" if unit_id is not None else "")),
+                                      {"year": year, "unit": unit_id}).all()
+        f = _records(rows, cols).rename(columns={"id": "report_id", "followed_up_seen_date": "followed_up_seen",
+                                                 "waiting_seen_date": "waiting_seen"})
     else:
         f = _history_frame(s, year, snap)
         if unit_id is not None:
             f = f[f["unit_id"] == unit_id]
-        f = f[[c for c in _FRAME_COLS if c in f]]
     f["year"] = year
     f["unit_id"] = pd.to_numeric(f["unit_id"], errors="coerce")
     return f
@@ -889,7 +981,22 @@ class RankingResult:
         return rk.explain(row.iloc[0].to_dict(), self.rules, int(u["assessed"].sum()))
 
     def trend(self) -> pd.DataFrame:
-        return rk.monthly_trend(self.ranking.evaluated)
+        return self.ranking.trend()
+
+
+_WORKDAYS_OK: set = set()
+
+
+def _workdays_ready() -> None:
+    """The SQL working-day table matches the current calendar (checked once per calendar and database)."""
+    with read_only() as s:
+        cal = calendar(s)
+    key = (get_settings().database_url, cal.cuti_bersama)
+    if key in _WORKDAYS_OK:
+        return
+    with transaction() as s:
+        _ensure_workdays(s, cal)
+    _WORKDAYS_OK.add(key)
 
 
 def ranking(year: int, snapshot_date: date | None = None, *, actor: Actor | None = None) -> Optional[RankingResult]:
@@ -897,6 +1004,7 @@ def ranking(year: int, snapshot_date: date | None = None, *, actor: Actor | None
     before `snapshot_date`; None when nothing has been imported. Cached per snapshot and settings."""
     if actor is not None:
         require(actor, Perm.READ)
+    _workdays_ready()
     with read_only() as s:
         snap = _snapshot_at(s, snapshot_date)
         if snap is None:
@@ -907,11 +1015,11 @@ def ranking(year: int, snapshot_date: date | None = None, *, actor: Actor | None
             hit = _CACHE.get(key)
         if hit is not None:
             return hit
-        frame = _frame(s, year, snap)
+        counts, timing = _parts(s, year, snap, rules, cal)
         names, kinds = _unit_names(s)
         view = _snap_view(snap)
         synthetic = _has_synthetic(s, snap)
-    res = RankingResult(year, view, rk.compute_ranking(frame, year, snap.snapshot_date, rules, cal, names), kinds,
+    res = RankingResult(year, view, rk.rank_parts(counts, timing, year, snap.snapshot_date, rules, names), kinds,
                         synthetic)
     with _CACHE_LOCK:
         if len(_CACHE) > 16:
@@ -937,6 +1045,7 @@ def figures_from_reports(year: int, unit_id: int | None = None, snapshot_date: d
       scoring.figures.GeneralFigures (monthly average printed/exact, % resolved); `.resolved_pct` is the
       Tabel 6 "Persentase penyelesaian pengaduan" actual and `received` its "Jumlah pengaduan".
     """
+    _workdays_ready()
     with read_only() as s:
         snap = _snapshot_at(s, snapshot_date)
         if snap is None:
@@ -947,12 +1056,11 @@ def figures_from_reports(year: int, unit_id: int | None = None, snapshot_date: d
                 raise NotFound(f"Unit dengan id {unit_id} tidak ada.")
             if u.kind == "instansi":
                 unit_id = None
-        frame = _frame(s, year, snap, unit_id)
         rules, cal = current_rules(s), calendar(s)
-    if frame.empty:
+        counts, timing = _parts(s, year, snap, rules, cal, unit_id)
+    if counts.empty or int(counts["n"].sum()) == 0:
         return None
-    ev = rk.evaluate(frame, snap.snapshot_date, rules, cal)
-    return rk.tabel2(ev, year, rk.months_covered(year, snap.snapshot_date))
+    return rk.tabel2(counts, rk.flag(timing, rules), year, rk.months_covered(year, snap.snapshot_date))
 
 
 def yearly_actuals(actor: Actor) -> dict[int, Any]:
@@ -972,22 +1080,19 @@ def yearly_actuals(actor: Actor) -> dict[int, Any]:
 def public_statistics(year: int) -> Optional[dict[str, Any]]:
     """Counts for the public statistics page: per month, category and unit - received, % followed up,
     % selesai. No names, no texts, no Tracking IDs. None when nothing was imported."""
+    _workdays_ready()
     with read_only() as s:
         snap = _latest_snapshot(s)
         if snap is None:
             return None
-        rows = s.connection().execute(text(
-            "SELECT unit_id, state, category, report_date, follow_up_date, COUNT(*) FROM complaintreport "
-            "WHERE year = :year GROUP BY 1, 2, 3, 4, 5"), {"year": year}).all()
         names, _ = _unit_names(s)
         rules, cal = current_rules(s), calendar(s)
-    f = _records(rows, ["unit_id", "state", "category", "report_date", "follow_up_date", "n"])
-    f["year"] = year
-    ev = rk.evaluate(f, snap.snapshot_date, rules, cal)
-    by_unit = rk.public_aggregates(ev, "unit_id")
+        counts, _t = _parts(s, year, snap, rules, cal, category=True)
+    by_unit = rk.public_aggregates(counts, "unit_id")
     by_unit.insert(0, "unit", [names.get(int(u), "-") if pd.notna(u) else "Belum didisposisikan"
                                for u in by_unit["unit_id"]])
-    tot = rk.public_aggregates(ev.assign(all=1), "all")
+    tot = rk.public_aggregates(counts.assign(all=1), "all")
+    ev = counts
     return {"snapshot_date": snap.snapshot_date, "synthetic": bool(snap.synthetic),
             "label": snap.label if snap.synthetic else None,
             "totals": tot.drop(columns="all").iloc[0].to_dict() if len(tot) else {"received": 0},
@@ -1065,8 +1170,9 @@ def unit_detail(actor: Actor, unit_id: int, year: int, snapshot_date: date | Non
         hit = u[u["unit_id"] == unit_id]
         row = hit.iloc[0].to_dict() if len(hit) else None
         lines = res.explain(unit_id)
-    return UnitDetail(unit, year, _snap_view(snap), row, lines, reports, rk.overdue_list(ev), rk.monthly_trend(ev),
-                      personal, synthetic)
+    counts, timing = rk.parts(ev)
+    return UnitDetail(unit, year, _snap_view(snap), row, lines, reports, rk.overdue_list(ev),
+                      rk.monthly_trend(counts, timing), personal, synthetic)
 
 
 # --- the status table and the cuti bersama days (admin) ---------------------------------------------
@@ -1113,9 +1219,11 @@ def delete_status_mapping(actor: Actor, raw: str) -> None:
         row = s.get(ComplaintStatusMap, key)
         if row is None:
             raise NotFound(f"Status '{raw}' tidak ada di tabel status.")
-        used = s.exec(select(func.count()).select_from(ComplaintStatus).where(ComplaintStatus.status_key == key)).one()
+        used = s.exec(select(func.count()).select_from(ComplaintStatus).where(ComplaintStatus.status_key == key)).one() \
+            + s.exec(select(func.count()).select_from(ComplaintReport).where(ComplaintReport.status_key == key)).one()
         if used:
-            raise ValidationError(f"Status '{row.raw}' dipakai oleh {used} riwayat laporan; ubah pemetaannya, jangan dihapus.")
+            raise ValidationError(f"Status '{row.raw}' dipakai oleh laporan yang tersimpan ({used} laporan/riwayat); "
+                                  "ubah pemetaannya, jangan dihapus.")
         s.delete(row)
         audit.record(s, actor, "complaints.status_map_delete", "complaintstatusmap", key,
                      {"raw": row.raw, "state": row.state}, None)
@@ -1184,6 +1292,8 @@ def add_cuti_bersama(actor: Actor, day: date, note: str = "") -> None:
         s.add(NonWorkingDay(day=day, year=day.year, note=(note or "Cuti bersama").strip()[:200], updated_by=actor.username))
         audit.record(s, actor, "complaints.cuti_add", "nonworkingday", day.isoformat(), None,
                      {"day": day, "note": note})
+        s.flush()
+        _ensure_workdays(s, calendar(s))
     _CACHE.clear()
 
 
@@ -1196,6 +1306,8 @@ def remove_cuti_bersama(actor: Actor, day: date) -> None:
         s.delete(row)
         audit.record(s, actor, "complaints.cuti_remove", "nonworkingday", day.isoformat(),
                      {"day": day, "note": row.note}, None)
+        s.flush()
+        _ensure_workdays(s, calendar(s))
     _CACHE.clear()
 
 

@@ -23,6 +23,7 @@ from typing import Optional, Sequence
 
 from scoring import figures as fig
 from scoring.assessment import round2
+from scoring.formatting import fmt_num, fmt_pct  # noqa: F401 (used by the document tables)
 
 from . import assessments, figures, renaksi
 from .permissions import Actor
@@ -34,17 +35,7 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 PDF_MIME = "application/pdf"
 
 
-# --- formatting (the same as pages/ui.py, which assessment/ may not import) -------------------------
-
-def fmt_num(x: Optional[float], decimals: int = 2) -> str:
-    if x is None:
-        return "-"
-    return f"{x:,.{decimals}f}".replace(",", "X").replace(".", ",").replace("X", ".")
-
-
-def fmt_pct(x: Optional[float], decimals: int = 1) -> str:
-    return "-" if x is None else fmt_num(x, decimals) + " %"
-
+# --- formatting (shared rules in scoring/formatting.py) ---------------------------------------------
 
 def fmt_plain(x: Optional[float]) -> str:
     """A target or count as printed: 95 -> "95", 99.5 -> "99,5"."""

@@ -172,8 +172,8 @@ def main() -> None:
     if a.phase:
         out = PHASES[a.phase](d, a.rows) if a.phase == "gen" else PHASES[a.phase](d)
         out["peak_mb"] = _peak_mb()
-        print(json.dumps(out))
-        return
+        print(json.dumps(out), flush=True)
+        os._exit(0)  # skip interpreter teardown (pyarrow's thread pool sometimes aborts there)
     print(f"LAPOR! import + ranking benchmark: {a.rows:,} rows, {os.cpu_count()} CPU, load {os.getloadavg()[0]:.1f}")
     r = {}
     for name in ("gen", "parse", "bare", "setup", "import", "rank") + (() if a.no_page else ("page",)):

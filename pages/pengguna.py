@@ -17,6 +17,7 @@ ui.header(
     "akun, membuka kunci, dan mengatur ulang kata sandi. Setiap perubahan tercatat di Jejak Audit. "
     f"Kata sandi minimal {accounts.MIN_PASSWORD} karakter, memuat huruf dan angka atau simbol.",
 )
+ui.show_flash()
 
 st.subheader("Ganti kata sandi saya")
 if actor.user_id is None:
@@ -87,7 +88,7 @@ with st.expander("Tambah pengguna", icon=":material/person_add:"):
                 except DomainError as exc:
                     ui.show_error(exc)
                 else:
-                    st.success(f"Pengguna '{ui.escape_md(username.strip().lower())}' dibuat.")
+                    ui.flash(f"Pengguna '{ui.escape_md(username.strip().lower())}' dibuat.")
                     st.rerun()
 
 if not users:
@@ -117,7 +118,7 @@ with tab_role:
             except DomainError as exc:
                 ui.show_error(exc)
             else:
-                st.success("Tersimpan.")
+                ui.flash("Peran, unit dan nama tersimpan.")
                 st.rerun()
 
 with tab_status:
@@ -129,6 +130,7 @@ with tab_status:
             except DomainError as exc:
                 ui.show_error(exc)
             else:
+                ui.flash(f"Akun '{ui.escape_md(u.username)}' dinonaktifkan; semua sesinya berakhir.")
                 st.rerun()
     else:
         if st.button("Aktifkan kembali", key=f"react_{u.id}"):
@@ -137,6 +139,7 @@ with tab_status:
             except DomainError as exc:
                 ui.show_error(exc)
             else:
+                ui.flash(f"Akun '{ui.escape_md(u.username)}' diaktifkan kembali.")
                 st.rerun()
     if u.locked or u.failed_logins:
         st.write(f"Percobaan gagal berturut-turut: {u.failed_logins}. "
@@ -147,6 +150,7 @@ with tab_status:
             except DomainError as exc:
                 ui.show_error(exc)
             else:
+                ui.flash(f"Kunci akun '{ui.escape_md(u.username)}' dibuka.")
                 st.rerun()
 
 with tab_pw:

@@ -25,8 +25,8 @@ aid = st.selectbox("Asesmen", list(labels), format_func=labels.get, key="rx_asse
 today = st.date_input("Tanggal acuan keterlambatan", value=renaksi.today_wib(), key="rx_today")
 data = renaksi.assessment_coverage(actor, aid, today)
 info = data["assessment"]
-st.caption(f"{info['unit']} tahun {info['year']} ({info['state']}); terisi {info['answered']} dari {info['total']} "
-           f"pertanyaan. Disorot: {data['top_n']} prioritas teratas dan aspek dengan pertanyaan lemah.")
+st.caption(ui.escape_md(f"{info['unit']} tahun {info['year']} ({info['state']}); terisi {info['answered']} dari {info['total']} "
+           f"pertanyaan. Disorot: {data['top_n']} prioritas teratas dan aspek dengan pertanyaan lemah."))
 
 rows = []
 for c in data["coverage"]:
@@ -48,7 +48,8 @@ items = renaksi.list_items(actor, today=today)
 for c in data["coverage"]:
     if not c.highlighted:
         continue
-    with st.expander(f"Prioritas {c.priority}: {c.aspect_name} -> KP {c.kp or '-'} ({c.verdict})", expanded=True):
+    with st.expander(ui.escape_md(f"Prioritas {c.priority}: {c.aspect_name} -> KP {c.kp or '-'} ({c.verdict})"),
+                     expanded=True):
         weak = data["weak_questions"].get(c.aspect_key) or []
         if weak:
             st.markdown("**Pertanyaan lemah**")

@@ -18,7 +18,7 @@ ui.header(
     "penanggung jawab (operator OPD hanya dapat memperbarui butir unitnya).",
 )
 if st.session_state.get("rk_flash"):
-    st.success(st.session_state.pop("rk_flash"))
+    st.success(ui.escape_md(st.session_state.pop("rk_flash")))
 
 items = renaksi.list_items(actor, include_retired=True)
 YEARS = list(renaksi.plan_years())

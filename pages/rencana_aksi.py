@@ -48,7 +48,7 @@ mine = c7.checkbox("Hanya butir unit saya", key="ra_f_mine", value=actor.role ==
 rows = renaksi.filter_items(all_items, kp=f_kp, year=f_year, parties=f_party, statuses=f_status, late=f_late,
                             unit_id=actor.unit_id if mine and actor.unit_id else None, text=f_text)
 filters = renaksi.describe_filters(f_kp, f_year, f_party, f_status, f_late, f_text)
-st.caption(f"{len(rows)} butir ditampilkan" + (f" (filter: {filters})" if filters else "") + ".")
+st.caption(ui.escape_md(f"{len(rows)} butir ditampilkan" + (f" (filter: {filters})" if filters else "") + "."))
 can_update = ui.can_do(Perm.RENAKSI_UPDATE)
 
 t_table, t_time, t_roll, t_edit = st.tabs(["Tabel", "Linimasa", "Rekap & keterlambatan", "Ubah rinci & bukti"])
@@ -173,13 +173,14 @@ with t_edit:
         m2.metric("Progres", "-" if yv.progress is None else f"{yv.progress:.1f} %")
         m3.metric("Terlambat", "Ya" if yv.late else "Tidak")
         m4.metric("Versi", yv.version)
-        st.caption(f"Pihak terlibat: {item.parties or '-'} | Unit penanggung jawab: "
-                   f"{', '.join(n for _u, n in item.responsible) or '-'} | Jadwal: {item.plan_diff.label} | "
-                   f"Terakhir diubah: {yv.updated_by or '-'} {ui.wib(yv.updated_at)}")
+        st.caption(ui.escape_md(
+            f"Pihak terlibat: {item.parties or '-'} | Unit penanggung jawab: "
+            f"{', '.join(n for _u, n in item.responsible) or '-'} | Jadwal: {item.plan_diff.label} | "
+            f"Terakhir diubah: {yv.updated_by or '-'} {ui.wib(yv.updated_at)}"))
         if item.title_tabel7:
-            st.caption("Rumusan Tabel 7: " + item.title_tabel7)
+            st.caption(ui.escape_md("Rumusan Tabel 7: " + item.title_tabel7))
         if item.notes:
-            st.caption("Catatan dokumen: " + item.notes)
+            st.caption(ui.escape_md("Catatan: " + item.notes))
         if yv.derived:
             st.info("Status program pada tahun ini dihitung dari kegiatannya: " + ", ".join(yv.counted)
                     + (f"; tidak dihitung (tidak dilaksanakan): {', '.join(yv.excluded)}" if yv.excluded else "")

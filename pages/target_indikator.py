@@ -66,8 +66,8 @@ code = c1.selectbox("Indikator", list(by_code), key="ti_ind",
                     format_func=lambda c: f"{c} {by_code[c].text[:100]}")
 year = c2.selectbox("Tahun", YEARS, key="ti_year")
 ind, iy = by_code[code], by_code[code].years[year]
-st.caption(f"Status: {iy.status_label} | Diubah: {iy.updated_by or '-'} {ui.wib(iy.updated_at)}"
-           + (f" | Catatan: {iy.note}" if iy.note else ""))
+st.caption(ui.escape_md(f"Status: {iy.status_label} | Diubah: {iy.updated_by or '-'} {ui.wib(iy.updated_at)}"
+                        + (f" | Catatan: {iy.note}" if iy.note else "")))
 for ev in iy.evidence:
     if ev.kind == "link":
         st.link_button(f"Tautan: {(ev.url or '')[:80]}", ev.url or "")

@@ -1,15 +1,15 @@
 """Small helpers shared by the pages: the current user, messages, dates in WIB, the unit/year picker."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Optional
 
 import streamlit as st
 
 from assessment.errors import DomainError, ImportRejected
 from assessment.permissions import Actor, Perm, can
+from scoring.formatting import WIB, fmt_num, fmt_pct, fmt_wib  # noqa: F401 (re-exported for pages)
 
-WIB = timezone(timedelta(hours=7))
 FONT_SCALES = {90: "Kecil", 100: "Normal", 115: "Besar", 130: "Lebih besar", 150: "Sangat besar"}
 
 
@@ -70,21 +70,7 @@ def show_flash() -> None:
 
 
 def wib(dt: Optional[datetime]) -> str:
-    if dt is None:
-        return "-"
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(WIB).strftime("%d-%m-%Y %H:%M")
-
-
-def fmt_num(x: Optional[float], decimals: int = 2) -> str:
-    if x is None:
-        return "-"
-    return f"{x:,.{decimals}f}".replace(",", "X").replace(".", ",").replace("X", ".")
-
-
-def fmt_pct(x: Optional[float], decimals: int = 1) -> str:
-    return "-" if x is None else fmt_num(x, decimals) + " %"
+    return fmt_wib(dt)
 
 
 def apply_font_scale(scale: int) -> None:

@@ -128,20 +128,23 @@ def _dates(frame: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_datetime(v, errors="coerce").to_numpy().astype("datetime64[D]")
 
 
-def evaluate(frame: pd.DataFrame, snapshot: date, rules: Rules, cal: WorkCalendar) -> pd.DataFrame:
-    """Per row: the flags and working-day counts the metrics add up (a copy of `frame` with
-    `assessable`, `followed_up`, `resolved`, `waiting`, `overdue`, `days_waiting`, `limit`, `on_time`,
-    `late`, `timing_known`, `days_to_follow_up`, `completion_overdue`)."""
+def _num(frame: pd.DataFrame, col: str) -> np.ndarray:
+    return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float) if col in frame \
+        else np.full(len(frame), np.nan)
+
+
+DAY_COLUMNS = ("dk", "d_exact", "d_report_fu", "d_upper", "d_lower", "d_wait")
+
+
+def day_numbers(frame: pd.DataFrame, snapshot: date, cal: WorkCalendar) -> pd.DataFrame:
+    """Per-report dates -> the working-day numbers the rules compare (a copy of `frame` plus):
+    `dk` disposition date known; `d_exact` base -> operator Tanggal Tindak Lanjut (if on or before S);
+    `d_report_fu` Tanggal Laporan Masuk -> that follow-up; `d_upper` base -> first snapshot seeing it
+    followed up (if on or before S); `d_lower` base -> last snapshot seeing it still waiting; `d_wait`
+    base -> S. base = disposition date when known, else Tanggal Laporan Masuk. NaN when unknown.
+    (The database computes the same numbers with a join on its working-day table.)"""
     f = frame.copy()
-    n = len(f)
-    if "n" not in f:
-        f["n"] = 1
-    if "rating_sum" not in f:
-        r = pd.to_numeric(f["rating"], errors="coerce") if "rating" in f else pd.Series(np.nan, index=f.index)
-        f["rating_sum"] = r.fillna(0.0)
-        f["rating_n"] = r.notna().astype(int)
     s64 = np.datetime64(snapshot, "D")
-    state = f["state"].to_numpy(dtype=object)
     report = _dates(f, "report_date")
     disp = _dates(f, "disposition_date")
     fu = _dates(f, "follow_up_date")
@@ -149,53 +152,90 @@ def evaluate(frame: pd.DataFrame, snapshot: date, rules: Rules, cal: WorkCalenda
     seen_fu = _dates(f, "followed_up_seen")
     seen_fu = np.where(~np.isnat(seen_fu) & (seen_fu <= s64), seen_fu, np.datetime64("NaT"))
     seen_wait = _dates(f, "waiting_seen")
+    dk = ~np.isnat(disp)
+    base = np.where(dk, disp, report)
+    f["dk"] = dk
+    f["d_exact"] = cal.days_after(base, fu)
+    f["d_report_fu"] = cal.days_after(report, fu)
+    f["d_upper"] = cal.days_after(base, seen_fu)
+    f["d_lower"] = cal.days_after(base, seen_wait)
+    f["d_wait"] = cal.days_after(base, np.full(len(f), s64))
+    if "month" not in f:
+        f["month"] = report.astype("datetime64[M]").astype("datetime64[D]")
+    return f
 
-    is_state = {s: state == s for s in STATES}
-    followed = is_state[DIPROSES] | is_state[SELESAI] | (is_state[MENUNGGU] & ~np.isnat(fu))
-    waiting = is_state[MENUNGGU] & np.isnat(fu)
-    assessable = is_state[MENUNGGU] | is_state[DIPROSES] | is_state[SELESAI]
 
-    known_disp = ~np.isnat(disp)
-    base = np.where(known_disp, disp, report)
-    limit = np.where(known_disp, rules.follow_up_days, rules.verification_days + rules.follow_up_days)
-    snap_arr = np.full(n, s64)
-    days_waiting = np.where(waiting, cal.days_after(base, snap_arr), np.nan)
-    overdue = waiting & (days_waiting > limit)
+def _state_flags(f: pd.DataFrame) -> dict[str, np.ndarray]:
+    state = f["state"].to_numpy(dtype=object)
+    return {s: state == s for s in STATES}
 
-    exact = followed & ~np.isnat(fu)
-    d_exact = cal.days_after(base, fu)
-    upper = cal.days_after(base, seen_fu)
-    lower = cal.days_after(base, seen_wait)
-    on_time = np.where(exact, d_exact <= limit, followed & ~np.isnat(seen_fu) & (upper <= limit))
-    late_fu = np.where(exact, d_exact > limit, followed & ~on_time & ~np.isnat(seen_wait) & (lower > limit))
-    on_time = on_time.astype(bool)
-    late_fu = late_fu.astype(bool)
 
-    # completion limit by classification (information only: not in the score)
+def flag(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """The rules on working-day numbers (a copy of `t`, rows of any state, plus): `limit`, `waiting`,
+    `overdue`, `days_waiting`, `followed_up`, `on_time`, `late`, `timing_known`, `days_to_follow_up`,
+    `completion_overdue`, `assessable`, `resolved`."""
+    f = t.copy()
+    if "n" not in f:
+        f["n"] = 1
+    st = _state_flags(f)
+    dk = f["dk"].to_numpy(dtype=bool) if "dk" in f else np.zeros(len(f), dtype=bool)
+    d_exact, d_upper, d_lower, d_wait = (_num(f, c) for c in ("d_exact", "d_upper", "d_lower", "d_wait"))
+    limit = np.where(dk, rules.follow_up_days, rules.verification_days + rules.follow_up_days).astype(float)
+    waiting = st[MENUNGGU] & np.isnan(d_exact)
+    overdue = waiting & (d_wait > limit)
+    followed = st[DIPROSES] | st[SELESAI] | (st[MENUNGGU] & ~np.isnan(d_exact))
+    exact = followed & ~np.isnan(d_exact)
+    on_time = np.where(exact, d_exact <= limit, followed & ~np.isnan(d_upper) & (d_upper <= limit)).astype(bool)
+    late_fu = np.where(exact, d_exact > limit,
+                       followed & ~on_time & ~np.isnan(d_lower) & (d_lower > limit)).astype(bool)
     if "classification" in f:
         uniq = pd.unique(f["classification"].to_numpy(dtype=object))
         lim_of = {k: float(rules.completion_days.get(classification_key(k), np.nan)) for k in uniq}
         comp_lim = f["classification"].map(lim_of).to_numpy(dtype=float)
     else:
-        comp_lim = np.full(n, np.nan)
-    comp_lim = np.where(known_disp, comp_lim, comp_lim + rules.verification_days)
-    open_ = is_state[MENUNGGU] | is_state[DIPROSES]
-    comp_days = np.where(open_, cal.days_after(base, snap_arr), np.nan)
-    completion_overdue = open_ & ~np.isnan(comp_lim) & (comp_days > comp_lim)
-
-    f["assessable"] = assessable
-    f["followed_up"] = followed & assessable
-    f["resolved"] = is_state[SELESAI]
+        comp_lim = np.full(len(f), np.nan)
+    comp_lim = np.where(dk, comp_lim, comp_lim + rules.verification_days)
+    open_ = waiting | st[DIPROSES]
+    f["assessable"] = st[MENUNGGU] | st[DIPROSES] | st[SELESAI]
+    f["resolved"] = st[SELESAI]
+    f["limit"] = limit
     f["waiting"] = waiting
     f["overdue"] = overdue
-    f["days_waiting"] = days_waiting
-    f["limit"] = limit
+    f["days_waiting"] = np.where(waiting, d_wait, np.nan)
+    f["followed_up"] = followed
     f["on_time"] = on_time
+    f["late_fu"] = late_fu
     f["late"] = late_fu | overdue
     f["timing_known"] = on_time | late_fu | overdue
-    f["days_to_follow_up"] = np.where(exact, cal.days_after(report, fu), np.nan)
-    f["completion_overdue"] = completion_overdue
+    f["days_to_follow_up"] = np.where(exact, _num(f, "d_report_fu"), np.nan)
+    f["completion_overdue"] = open_ & ~np.isnan(comp_lim) & (d_wait > comp_lim)
     return f
+
+
+def evaluate(frame: pd.DataFrame, snapshot: date, rules: Rules, cal: WorkCalendar) -> pd.DataFrame:
+    """Per report (or group of reports): the working-day numbers and every flag of the rules."""
+    return flag(day_numbers(frame, snapshot, cal), rules)
+
+
+def parts(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An `evaluate` frame -> (counts, timing): counts per unit, state and month (n, ratings,
+    n_fu_operator: reports still waiting in LAPOR! with an operator follow-up date); timing = the rows
+    requiring follow-up, with their flags. The database produces the same two frames directly."""
+    d = ev.copy()
+    w = d["n"].astype(int)
+    r = pd.to_numeric(d["rating"], errors="coerce") if "rating" in d and "rating_sum" not in d else None
+    counts = pd.DataFrame({
+        "unit_id": d["unit_id"], "state": d["state"], "month": d["month"], "n": w,
+        "rating_sum": d["rating_sum"].astype(float) if "rating_sum" in d else r.fillna(0.0),
+        "rating_n": d["rating_n"].astype(int) if "rating_n" in d else r.notna().astype(int),
+        "n_fu_operator": w * (d["state"].eq(MENUNGGU) & d["followed_up"]),
+    })
+    for extra in ("category",):
+        if extra in d:
+            counts[extra] = d[extra]
+    keys = [c for c in ("unit_id", "state", "month", "category") if c in counts]
+    counts = counts.groupby(keys, dropna=False, sort=True).sum().reset_index()
+    return counts, d[d["assessable"]].copy()
 
 
 def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -210,37 +250,45 @@ METRIC_COLUMNS = [
 ]
 
 
-def unit_metrics(ev: pd.DataFrame) -> pd.DataFrame:
-    """Per unit (rows of an `evaluate` frame with a unit): the counts and percentages."""
-    d = ev[ev["unit_id"].notna()].copy()
-    if d.empty:
+def _count_flags(c: pd.DataFrame) -> pd.DataFrame:
+    st = c["state"]
+    w = c["n"].astype(int)
+    fu_states = st.isin(FOLLOWED_UP_STATES)
+    return pd.DataFrame({
+        "unit_id": c["unit_id"], "month": c["month"] if "month" in c else pd.NaT, "received": w,
+        "assessable": w * st.isin(ASSESSABLE_STATES),
+        "followed_up": np.where(fu_states, w, np.where(st.eq(MENUNGGU), c["n_fu_operator"].astype(int), 0)),
+        "resolved": w * st.eq(SELESAI),
+        "rating_sum": c["rating_sum"].astype(float), "rating_n": c["rating_n"].astype(int),
+    })
+
+
+def unit_metrics(counts: pd.DataFrame, timing: pd.DataFrame) -> pd.DataFrame:
+    """Per unit: counts from `counts`, timing (on time, late, overdue, median...) from flagged `timing`."""
+    c = counts[counts["unit_id"].notna()]
+    if c.empty:
         return pd.DataFrame(columns=METRIC_COLUMNS)
-    d["unit_id"] = d["unit_id"].astype(int)
-    w = d["n"].astype(int)
-    agg = pd.DataFrame({
-        "unit_id": d["unit_id"],
-        "received": w,
-        "assessable": w * d["assessable"],
-        "followed_up": w * d["followed_up"],
-        "resolved": w * (d["resolved"] & d["assessable"]),
-        "on_time": w * d["on_time"],
-        "late": w * d["late"],
-        "overdue": w * d["overdue"],
-        "pending": w * (d["waiting"] & ~d["overdue"]),
-        "completion_overdue": w * d["completion_overdue"],
-        "rating_sum": d["rating_sum"].astype(float),
-        "rating_n": d["rating_n"].astype(int),
-        "_fu_timed": w * (d["followed_up"] & (d["on_time"] | (d["late"] & ~d["overdue"]))),
+    agg = _count_flags(c).drop(columns="month").astype({"unit_id": int}).groupby("unit_id", sort=True).sum()
+    t = timing[timing["unit_id"].notna()].copy()
+    t["unit_id"] = t["unit_id"].astype(int)
+    w = t["n"].astype(int)
+    tim = pd.DataFrame({
+        "unit_id": t["unit_id"], "on_time": w * t["on_time"], "late": w * t["late"], "overdue": w * t["overdue"],
+        "pending": w * (t["waiting"] & ~t["overdue"]), "completion_overdue": w * t["completion_overdue"],
+        "_fu": w * t["followed_up"], "_late_fu": w * t["late_fu"],
     }).groupby("unit_id", sort=True).sum()
-    agg["timing_unknown"] = agg["followed_up"] - agg["_fu_timed"]
-    agg = agg.drop(columns="_fu_timed")
+    agg = agg.join(tim, how="left").fillna({k: 0 for k in tim.columns})
+    for k in tim.columns:
+        agg[k] = agg[k].astype(int)
+    agg["timing_unknown"] = agg["_fu"] - agg["on_time"] - agg["_late_fu"]
+    agg = agg.drop(columns=["_fu", "_late_fu"])
     agg["followed_up_pct"] = _pct(agg["followed_up"], agg["assessable"])
     agg["on_time_pct"] = _pct(agg["on_time"], agg["on_time"] + agg["late"])
     agg["resolved_pct"] = _pct(agg["resolved"], agg["assessable"])
     agg["rating"] = (agg["rating_sum"] / agg["rating_n"].where(agg["rating_n"] > 0)).round(2)
-    agg["median_days_to_follow_up"] = _group_weighted_median(d["unit_id"].to_numpy(), d["days_to_follow_up"].to_numpy(
-        dtype=float), d["n"].to_numpy(dtype=float))
-    agg["overdue_max_days"] = d.loc[d["overdue"]].groupby("unit_id")["days_waiting"].max()
+    agg["median_days_to_follow_up"] = _group_weighted_median(t["unit_id"].to_numpy(), t["days_to_follow_up"].to_numpy(
+        dtype=float), t["n"].to_numpy(dtype=float))
+    agg["overdue_max_days"] = t.loc[t["overdue"]].groupby("unit_id")["days_waiting"].max()
     return agg.reset_index()[METRIC_COLUMNS]
 
 
@@ -265,7 +313,8 @@ def _group_weighted_median(groups: np.ndarray, values: np.ndarray, weights: np.n
 
 
 def overdue_list(ev: pd.DataFrame) -> pd.DataFrame:
-    """The overdue reports: tracking_id, unit_id, report_date, days_waiting, limit (most overdue first)."""
+    """The overdue reports (rows of a flagged frame; never grouped): tracking_id, unit_id, report_date,
+    days_waiting, limit, days_over (most overdue first)."""
     cols = [c for c in ("tracking_id", "unit_id", "report_date", "disposition_date", "classification",
                         "days_waiting", "limit") if c in ev]
     od = ev.loc[ev["overdue"], cols].copy()
@@ -387,7 +436,8 @@ class Ranking:
     rules: Rules
     units: pd.DataFrame  # rank_units output + overdue_ids
     overdue: pd.DataFrame  # overdue_list output
-    evaluated: pd.DataFrame  # evaluate output for the year (may be grouped rows)
+    counts: pd.DataFrame  # per unit, state and month (see `parts`)
+    timing: pd.DataFrame  # the flagged rows requiring follow-up (may be grouped)
 
     @property
     def rewards(self) -> pd.DataFrame:
@@ -397,24 +447,41 @@ class Ranking:
     def punishments(self) -> pd.DataFrame:
         return punishment_list(self.units)
 
+    def trend(self) -> pd.DataFrame:
+        return monthly_trend(self.counts, self.timing)
+
+
+def rank_parts(counts: pd.DataFrame, timing: pd.DataFrame, year: int, snapshot: date, rules: Rules,
+               names: Mapping[int, str] | None = None) -> Ranking:
+    """The ranking from (counts, timing): flagged here, so the rules are applied in one place."""
+    t = flag(timing, rules) if len(timing) else flag(_empty_timing(), rules)
+    ranked = rank_units(unit_metrics(counts, t), rules, names)
+    od = overdue_list(t)
+    ids = od.groupby("unit_id")["tracking_id"].apply(list).to_dict() if len(od) else {}
+    ranked["overdue_ids"] = [ids.get(u, []) for u in ranked["unit_id"]]
+    return Ranking(year, snapshot, rules, ranked, od, counts, t)
+
 
 def compute_ranking(frame: pd.DataFrame, year: int, snapshot: date, rules: Rules, cal: WorkCalendar,
                     names: Mapping[int, str] | None = None) -> Ranking:
-    """Everything the Peringkat OPD page, its exports and `manage.py rank` show, for one year."""
+    """Everything the Peringkat OPD page, its exports and `manage.py rank` show, for one year, from a
+    frame of reports with dates (see the module doc)."""
     f = frame[frame["year"] == year] if len(frame) else frame
-    ev = evaluate(f, snapshot, rules, cal) if len(f) else evaluate(_empty_frame(), snapshot, rules, cal)
-    m = unit_metrics(ev)
-    ranked = rank_units(m, rules, names)
-    od = overdue_list(ev)
-    ids = od.groupby("unit_id")["tracking_id"].apply(list).to_dict() if len(od) else {}
-    ranked["overdue_ids"] = [ids.get(u, []) for u in ranked["unit_id"]]
-    return Ranking(year, snapshot, rules, ranked, od, ev)
+    counts, timing = parts(evaluate(f if len(f) else _empty_frame(), snapshot, rules, cal))
+    return rank_parts(counts, timing, year, snapshot, rules, names)
 
 
 def _empty_frame() -> pd.DataFrame:
     return pd.DataFrame({"unit_id": pd.Series([], dtype=float), "year": pd.Series([], dtype=int),
                          "state": pd.Series([], dtype=object), "report_date": pd.Series([], dtype="datetime64[s]"),
                          "n": pd.Series([], dtype=int), "tracking_id": pd.Series([], dtype=object)})
+
+
+def _empty_timing() -> pd.DataFrame:
+    return pd.DataFrame({"unit_id": pd.Series([], dtype=float), "state": pd.Series([], dtype=object),
+                         "n": pd.Series([], dtype=int), "tracking_id": pd.Series([], dtype=object),
+                         "month": pd.Series([], dtype="datetime64[s]"), "dk": pd.Series([], dtype=bool),
+                         **{c: pd.Series([], dtype=float) for c in DAY_COLUMNS if c != "dk"}})
 
 
 def _none(x: Any) -> Any:
@@ -520,16 +587,18 @@ def explain(row: Mapping[str, Any], rules: Rules, assessed_count: int | None = N
 # --- trends, Tabel 2, public aggregates -----------------------------------------------------------
 
 
-def monthly_trend(ev: pd.DataFrame) -> pd.DataFrame:
+def monthly_trend(counts: pd.DataFrame, timing: pd.DataFrame) -> pd.DataFrame:
     """Per unit and month of Tanggal Laporan Masuk: received, followed up, selesai, overdue (at S)."""
-    d = ev.copy()
-    d["month"] = pd.to_datetime(d["report_date"]).dt.to_period("M").dt.to_timestamp() if "month" not in d \
-        else pd.to_datetime(d["month"])
-    w = d["n"].astype(int)
-    g = pd.DataFrame({"unit_id": d["unit_id"], "month": d["month"], "received": w,
-                      "assessable": w * d["assessable"], "followed_up": w * d["followed_up"],
-                      "resolved": w * (d["resolved"] & d["assessable"]), "overdue": w * d["overdue"]})
-    g = g.groupby(["unit_id", "month"], dropna=False, sort=True).sum().reset_index()
+    c = _count_flags(counts)
+    g = c.drop(columns=["rating_sum", "rating_n"]).groupby(["unit_id", "month"], dropna=False, sort=True).sum()
+    t = timing[timing["overdue"]] if len(timing) else timing
+    if len(t):
+        od = pd.DataFrame({"unit_id": t["unit_id"], "month": pd.to_datetime(t["month"]), "overdue": t["n"].astype(int)})
+        g = g.join(od.groupby(["unit_id", "month"], dropna=False).sum(), how="left")
+    else:
+        g["overdue"] = 0
+    g["overdue"] = g["overdue"].fillna(0).astype(int)
+    g = g.reset_index()
     g["followed_up_pct"] = _pct(g["followed_up"], g["assessable"])
     g["resolved_pct"] = _pct(g["resolved"], g["assessable"])
     return g
@@ -557,13 +626,16 @@ class Tabel2:
         return self.general.resolved_pct
 
 
-def tabel2(ev: pd.DataFrame, year: int, months: int) -> Tabel2:
-    w = ev["n"].astype(int) if "n" in ev else pd.Series(1, index=ev.index)
-    st = ev["state"]
+def tabel2(counts: pd.DataFrame, timing: pd.DataFrame, year: int, months: int) -> Tabel2:
+    """Tabel 2 of one year from (counts, flagged timing); every report, disposed or not."""
+    w = counts["n"].astype(int)
+    st = counts["state"]
+    fl = _count_flags(counts)
+    od = int((timing["n"].astype(int) * timing["overdue"]).sum()) if len(timing) else 0
     return Tabel2(
         year=year, months=months, received=int(w.sum()), resolved=int(w[st == SELESAI].sum()),
         unresolved=int(w[st == ARSIP].sum()), in_process=int(w[~st.isin([SELESAI, ARSIP])].sum()),
-        followed_up=int((w * ev["followed_up"]).sum()), overdue=int((w * ev["overdue"]).sum()),
+        followed_up=int(fl["followed_up"].sum()), overdue=od,
     )
 
 
@@ -576,19 +648,13 @@ def months_covered(year: int, snapshot: date) -> int:
     return snapshot.month
 
 
-def public_aggregates(ev: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Counts for the public statistics: `by` is 'month', 'category' or 'unit_id'. Only counts and
-    percentages (received, % followed up, % selesai): no names, texts or Tracking IDs."""
-    d = ev.copy()
-    if by == "month":
-        d["month"] = pd.to_datetime(d["report_date"]).dt.to_period("M").dt.to_timestamp()
-    if by == "category" and "category" not in d:
-        d["category"] = ""
-    w = d["n"].astype(int)
-    g = pd.DataFrame({by: d[by].fillna("") if by == "category" else d[by], "received": w,
-                      "assessable": w * d["assessable"], "followed_up": w * d["followed_up"],
-                      "resolved": w * (d["resolved"] & d["assessable"])})
-    g = g.groupby(by, dropna=False, sort=True).sum().reset_index()
+def public_aggregates(counts: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Counts for the public statistics, from a counts frame: `by` is a column of it ('month',
+    'category', 'unit_id', or a constant). Only counts and percentages (received, % followed up,
+    % selesai): no names, texts or Tracking IDs."""
+    fl = _count_flags(counts).drop(columns=["unit_id", "month", "rating_sum", "rating_n"])
+    fl[by] = counts[by].fillna("").to_numpy() if by == "category" else counts[by].to_numpy()
+    g = fl.groupby(by, dropna=False, sort=True).sum().reset_index()
     g["followed_up_pct"] = _pct(g["followed_up"], g["assessable"])
     g["resolved_pct"] = _pct(g["resolved"], g["assessable"])
     return g[[by, "received", "followed_up_pct", "resolved_pct"]]

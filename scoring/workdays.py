@@ -22,8 +22,8 @@ import pandas as pd
 
 # Years the calendar covers unless told otherwise; dates outside are still counted, with weekends
 # only (a warning-free choice: the package covers 1946-2100, we extend when asked).
-DEFAULT_FIRST_YEAR = 2015
-DEFAULT_LAST_YEAR = 2035
+DEFAULT_FIRST_YEAR = 2010
+DEFAULT_LAST_YEAR = 2040
 
 
 def national_holidays(years: Iterable[int]) -> dict[date, str]:

@@ -165,7 +165,7 @@ def test_ranking_at_each_snapshot_and_history_path_agrees(seeded, admin):
         names, _ = svc._unit_names(s)
     a = rk.ranking_document(rk.compute_ranking(fast, 2026, snap.snapshot_date, rules, cal, names))
     b = rk.ranking_document(rk.compute_ranking(slow.assign(year=2026), 2026, snap.snapshot_date, rules, cal, names))
-    assert a == b
+    assert a == b == at2.document()  # and the SQL aggregation (the page's path) agrees with both
 
 
 def test_unknown_status_and_unit_must_be_mapped(seeded, admin):
@@ -269,7 +269,7 @@ def test_a_failure_half_way_leaves_the_database_as_it_was(seeded, admin, monkeyp
     real = svc._executemany
 
     def boom(conn, sql, rows):
-        if sql.startswith("INSERT INTO complaintstatus"):
+        if sql.startswith("UPDATE complaintreport SET last_snapshot_id"):  # after the new reports, unit, status
             raise RuntimeError("disk penuh (uji)")
         return real(conn, sql, rows)
 
@@ -384,6 +384,18 @@ def test_cuti_bersama_admin(seeded, admin):
         svc.remove_cuti_bersama(admin, date(2027, 3, 12))
 
 
+def _pandas_document(year):
+    from assessment.db import read_only
+    from scoring import ranking as rk
+
+    with read_only() as s:
+        snap = svc._latest_snapshot(s)
+        frame = svc._frame(s, year, snap)
+        rules, cal = svc.current_rules(s), svc.calendar(s)
+        names, _ = svc._unit_names(s)
+    return rk.ranking_document(rk.compute_ranking(frame, year, snap.snapshot_date, rules, cal, names))
+
+
 def test_demo_data_loads_once_and_is_labelled(seeded, admin):
     from assessment.db import transaction
     from assessment.permissions import SYSTEM
@@ -401,3 +413,10 @@ def test_demo_data_loads_once_and_is_labelled(seeded, admin):
     assert res.synthetic and len(res.units) >= 60
     assert res.units["assessed"].sum() >= 20 and res.rewards["unit"].size >= 1 and res.punishments["unit"].size >= 1
     assert c["complaintreport"] == 2600 and c["complaintstatus"] > 100  # status changes between the two snapshots
+    # the SQL aggregation with its working-day table gives exactly what the per-report pandas rules give
+    for year in (2025, 2026):
+        assert svc.ranking(year).document() == _pandas_document(year)
+    # and the calendar follows the cuti bersama days
+    before = svc.ranking(2026).document()
+    svc.add_cuti_bersama(admin, date(2026, 11, 26), "uji")
+    assert svc.ranking(2026).document() == _pandas_document(2026) != before

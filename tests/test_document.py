@@ -80,7 +80,9 @@ def pdf_runs(data: bytes) -> list[tuple[int, float, float, str]]:
         body = objs[n]
         m = re.search(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S)
         raw = m.group(1)
-        return zlib.decompress(raw) if b"FlateDecode" in body[:m.start()] else raw
+        # decompressobj: the regex may swallow a final b"\r" of the binary data, which zlib.decompress
+        # reports as a truncated stream; decompressobj returns everything that was decoded.
+        return zlib.decompressobj().decompress(raw) if b"FlateDecode" in body[:m.start()] else raw
 
     def cmap(n: bytes) -> dict[int, str]:
         text = stream(n).decode("latin-1")

@@ -164,6 +164,7 @@ def test_admin_creates_and_deactivates_a_user(seeded):
     next(b for b in at.button if b.label == "Buat pengguna").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
+    assert "Pengguna 'tim\\.asesor' dibuat." in _texts(at)  # the message survives the rerun
     assert accounts.authenticate("tim.asesor", PW).role == "tim_asesor"
     uid = accounts.find_user_id(SYSTEM, "tim.asesor")
     at.selectbox(key="user_sel").set_value(uid).run()

@@ -262,6 +262,15 @@ def _delete_mapping(ctx: Ctx):
     return lambda actor: _cx().delete_status_mapping(actor, raw)
 
 
+def _offline_commit(ctx: Ctx):
+    from assessment import offline_template as ot
+    from tests.test_offline_template import BLITAR, _fill
+
+    aid = ctx.assessment(filled=False)
+    parsed = ot.parse_upload(SYSTEM, aid, "isi.xlsx", _fill(ot.build_template(SYSTEM, aid), BLITAR))
+    return lambda actor: ot.commit(actor, parsed)
+
+
 CASES: dict[str, Case] = {
     # accounts
     "accounts.create_user": case("admin", lambda ctx: (lambda actor, n=ctx.n(): _accounts().create_user(
@@ -290,6 +299,7 @@ CASES: dict[str, Case] = {
         lambda actor, aid=ctx.assessment("diajukan"): _a().return_for_revision(actor, aid, "Lengkapi bukti."))),
     "assessments.finalize": case("admin verifikator", lambda ctx: (
         lambda actor, aid=ctx.assessment("diverifikasi"): _a().finalize(actor, aid))),
+    "offline_template.commit": case("admin tim_asesor operator_own", _offline_commit),
     "assessments.set_priorities": case("admin tim_asesor operator_own", lambda ctx: _priorities_setup(ctx)),
     # independent scoring and consensus
     "consensus.save_own": case("admin tim_asesor", lambda ctx: (

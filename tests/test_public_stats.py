@@ -45,7 +45,7 @@ def _add_reports(synthetic: bool = False) -> None:
                 report_type=kind, unit_id=unit, status_raw=state, status_key=state, state=state,
                 hold_reason=SECRETS["hold"][0], village="Desa Rahasia Ngadirejo", follow_up_date=fu,
                 first_snapshot_id=snap.id, first_seen_date=snap.snapshot_date, last_snapshot_id=snap.id,
-                last_seen_date=snap.snapshot_date, content_hash="x"))
+                last_seen_date=snap.snapshot_date, content_hash=1000 + i))
 
 
 def test_statistics_exact_values(seeded):

@@ -171,8 +171,8 @@ def test_min_reports_and_weights_are_settings():
 
 
 def test_tabel2_from_reports():
-    ev = rk.evaluate(case()[lambda f: f["year"] == 2026], S, RULES, CAL)
-    t = rk.tabel2(ev, 2026, rk.months_covered(2026, S))
+    counts, timing = rk.parts(rk.evaluate(case()[lambda f: f["year"] == 2026], S, RULES, CAL))
+    t = rk.tabel2(counts, timing, 2026, rk.months_covered(2026, S))
     assert (t.received, t.resolved, t.unresolved, t.in_process, t.followed_up, t.overdue, t.months) == \
         (20, 13, 1, 6, 15, 2, 3)
     assert t.general.monthly_printed == 6 and round(t.general.monthly_exact, 2) == 6.67
@@ -181,8 +181,8 @@ def test_tabel2_from_reports():
 
 
 def test_public_aggregates_hold_no_ids():
-    ev = rk.evaluate(case(), S, RULES, CAL)
-    pub = rk.public_aggregates(ev, "unit_id")
+    counts, _ = rk.parts(rk.evaluate(case(), S, RULES, CAL))
+    pub = rk.public_aggregates(counts, "unit_id")
     assert list(pub.columns) == ["unit_id", "received", "followed_up_pct", "resolved_pct"]
     row = pub[pub["unit_id"] == 2].iloc[0]
     assert (row["received"], row["followed_up_pct"], row["resolved_pct"]) == (5, 80.0, 80.0)

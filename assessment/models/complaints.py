@@ -126,4 +126,15 @@ class NonWorkingDay(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-__all__ = ["ComplaintSnapshot", "ComplaintReport", "ComplaintStatus", "ComplaintStatusMap", "NonWorkingDay"]
+class ComplaintWorkday(SQLModel, table=True):
+    """The working-day calendar materialised for SQL (derived data, rebuilt whenever the cuti bersama
+    change): `ordinal` counts the working days up to and including `day`, so the working days after a
+    up to and including b are ordinal(b) - ordinal(a). `month` is the first day of the day's month."""
+
+    day: date = Field(primary_key=True)
+    ordinal: int
+    month: date
+
+
+__all__ = ["ComplaintSnapshot", "ComplaintReport", "ComplaintStatus", "ComplaintStatusMap", "NonWorkingDay",
+           "ComplaintWorkday"]

@@ -47,6 +47,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )
+    op.create_table('complaintworkday',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('ordinal', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('day')
+    )
     op.create_table('nonworkingday',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
@@ -140,6 +146,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_nonworkingday_year'))
 
     op.drop_table('nonworkingday')
+    op.drop_table('complaintworkday')
     op.drop_table('complaintstatusmap')
     with op.batch_alter_table('complaintsnapshot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_complaintsnapshot_snapshot_date'))
