@@ -39,6 +39,7 @@ TIME_LIMITS_FILE = "complaints/time_limits.yaml"
 CUTI_FILE = "complaints/cuti_bersama.yaml"
 SYNTHETIC_LABEL = "DATA SINTETIS (demo)"
 CHUNK = 20000
+REBUILD_INDEXES_AT = 50_000  # new reports into an empty table: indexes built once, after the rows
 Progress = Callable[[float, str], None]
 
 # --- data files -----------------------------------------------------------------------------------
@@ -124,7 +125,6 @@ def load_base(s: Session, actor: Actor) -> None:
         audit.record(s, actor, "complaints.cuti_seed", "nonworkingday", str(year), None,
                      {"file": CUTI_FILE, "days": [d.isoformat() for d, _ in days]})
     s.flush()
-    _ensure_workdays(s, calendar(s))  # derived data: no audit row
 
 
 def load_demo(s: Session, actor: Actor) -> None:
@@ -460,10 +460,17 @@ REPORT_COLS = (["id", "tracking_id", "year", "classification", "report_type", "s
 _CONSTANT_COLS = ("first_snapshot_id", "last_snapshot_id", "first_seen_date", "last_seen_date")
 
 
-def _report_rows(f: pd.DataFrame, sqlite: bool, order: list[str]) -> Iterable[list[tuple]]:
-    """Chunks of DB tuples with the columns in `order`."""
-    for start in range(0, len(f), CHUNK):
-        p = f.iloc[start:start + CHUNK]
+_REPORT_INDEXES = (  # as migrations/versions/0003_complaints.py creates them
+    ("ix_complaintreport_tracking_id", "CREATE UNIQUE INDEX ix_complaintreport_tracking_id ON complaintreport (tracking_id)"),
+    ("ix_complaintreport_unit_year", "CREATE INDEX ix_complaintreport_unit_year ON complaintreport (unit_id, year)"),
+)
+
+
+def _report_rows(f: pd.DataFrame, sqlite: bool, order: list[str], rows: np.ndarray | None = None) -> Iterable[list[tuple]]:
+    """Chunks of DB tuples with the columns in `order`, for the rows at positions `rows` (default all)."""
+    n = len(f) if rows is None else len(rows)
+    for start in range(0, n, CHUNK):
+        p = f.iloc[start:start + CHUNK] if rows is None else f.iloc[rows[start:start + CHUNK]]
         conv = {
             "id": lambda: _db_int(p["id"]), "year": lambda: _db_int(p["year"]),
             "tracking_id": lambda: _db_text(p["tracking_id"], empty_as_none=False),
@@ -507,7 +514,7 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
         f = f.iloc[np.lexsort((f["tracking_id"].to_numpy(dtype=object),
                                f["tracking_id"].str.len().to_numpy()))].reset_index(drop=True)
     else:
-        f = f.copy()
+        f = f.copy(deep=False)  # copy-on-write: new columns here never touch the preview's frame
     say(0.02, "Mencocokkan status dan instansi")
 
     # statuses: the table plus the mappings given now (never guessed)
@@ -581,10 +588,24 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
     if "content_hash" not in f:
         f["content_hash"] = _content_hash(f)
     ex = _existing(s, f["tracking_id"])
-    f = f.merge(ex.rename(columns={c: f"db_{c}" for c in _EXISTING_COLS if c != "tracking_id"}), on="tracking_id",
-                how="left")
-    known = f["db_id"].notna().to_numpy()
-    same = known & (f["content_hash"].to_numpy() == f["db_content_hash"].fillna(0).astype(np.int64).to_numpy())
+    pos = pd.Index(ex["tracking_id"].to_numpy(dtype=object)).get_indexer(f["tracking_id"].to_numpy(dtype=object)) \
+        if len(ex) else np.full(len(f), -1)
+    hit = pos >= 0
+    for c in _EXISTING_COLS:  # the stored values, aligned with the file's rows (no merge: no copy of the frame)
+        if c == "tracking_id":
+            continue
+        src = ex[c].to_numpy(dtype=object) if c in ("status_raw", "status_key", "state") else \
+            (ex[c].to_numpy(dtype="datetime64[D]") if c in _DATE_NAMES else ex[c].to_numpy(dtype=float))
+        empty = None if src.dtype == object else (np.datetime64("NaT") if src.dtype.kind == "M" else np.nan)
+        col = np.full(len(f), empty, dtype=src.dtype)
+        if hit.any():
+            col[hit] = src[pos[hit]]
+        f[f"db_{c}"] = col
+    known = hit
+    db_hash = np.zeros(len(f), dtype=np.int64)
+    if hit.any():
+        db_hash[hit] = ex["content_hash"].to_numpy(dtype=np.int64)[pos[hit]]
+    same = known & (f["content_hash"].to_numpy() == db_hash)
     changed = known & ~same
     fu_states = list(rk.FOLLOWED_UP_STATES)
     s64 = np.datetime64(S, "D")
@@ -606,8 +627,15 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
 
     # new reports: ids handed out here so that the history rows can point at them
     nxt = s.connection().execute(text("SELECT MAX(id) FROM complaintreport")).scalar() or 0
-    new = f[~known].copy()
-    new["id"] = np.arange(nxt + 1, nxt + 1 + n_new, dtype=np.int64)
+    ids = np.zeros(len(f), dtype=np.int64)
+    ids[~known] = np.arange(nxt + 1, nxt + 1 + n_new, dtype=np.int64)
+    ids[known] = f.loc[known, "db_id"].to_numpy(dtype=float).astype(np.int64)
+    f["id"] = ids
+    # a first import into an empty table: build the indexes once at the end rather than row by row
+    rebuild = len(ex) == 0 and n_new >= REBUILD_INDEXES_AT and (s.exec(select(func.count()).select_from(ComplaintReport)).one() == 0)
+    if rebuild:
+        for ix in _REPORT_INDEXES:
+            conn.execute(text(f"DROP INDEX {ix[0]}"))
     param_cols = [c for c in REPORT_COLS if c not in _CONSTANT_COLS]
     literal = {"first_snapshot_id": str(sid), "last_snapshot_id": str(sid), "first_seen_date": f"'{S.isoformat()}'",
                "last_seen_date": f"'{S.isoformat()}'"}  # generated here, never user text
@@ -616,20 +644,22 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
     ins = f"INSERT INTO complaintreport ({cols_sql}) VALUES ({values_sql})"
     done = 0
     total_work = max(len(f) + n_new + int(changed.sum()), 1)
-    for rows in _report_rows(new, sqlite, param_cols):
+    for rows in _report_rows(f, sqlite, param_cols, np.flatnonzero(~known)):
         _executemany(conn, ins, rows)
         done += len(rows)
         say(0.05 + 0.85 * done / total_work, f"Menyimpan laporan baru ({done:,} dari {n_new:,})".replace(",", "."))
+    if rebuild:
+        say(0.05 + 0.85 * done / total_work, "Membuat indeks")
+        for name, ddl in _REPORT_INDEXES:
+            conn.execute(text(ddl))
     if n_new and conn.dialect.name == "postgresql":
         conn.execute(text("SELECT setval(pg_get_serial_sequence('complaintreport', 'id'), "
                           "(SELECT MAX(id) FROM complaintreport))"))
 
     # changed reports: every field, keeping what the earlier snapshots established
-    upd_rows = f[changed].copy()
-    upd_rows["id"] = upd_rows["db_id"].astype(np.int64)
     set_cols = [c for c in REPORT_COLS if c not in ("id", "first_snapshot_id", "first_seen_date")]
     upd = f"UPDATE complaintreport SET {', '.join(c + ' = ?' for c in set_cols)} WHERE id = ?"
-    for rows in _report_rows(upd_rows, sqlite, set_cols + ["id"]):
+    for rows in _report_rows(f, sqlite, set_cols + ["id"], np.flatnonzero(changed)):
         _executemany(conn, upd, rows)
         done += len(rows)
         say(0.05 + 0.85 * done / total_work, "Memperbarui laporan yang berubah")
@@ -681,7 +711,26 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
                         p["status_raw"].tolist(), p["status_key"].tolist(), p["state"].tolist(),
                         _db_num(p["unit_id"].to_numpy(), as_int=True), _db_dates(p["prev_seen_date"].to_numpy(), sqlite)))
         _executemany(conn, hsql, rows)
-    say(0.95, "Menyelesaikan")
+    # the ranking's aggregates for the new snapshot, every year (the snapshot date moved for all of them)
+    say(0.93, "Menghitung peringkat")
+    rules, cal = current_rules(s), calendar(s)
+    mine = pd.DataFrame({
+        "tracking_id": f["tracking_id"].to_numpy(dtype=object), "unit_id": f["unit_id"].to_numpy(dtype=float),
+        "state": f["state"].to_numpy(dtype=object), "classification": f["classification"].to_numpy(dtype=object),
+        "category": f["category"].to_numpy(dtype=object), "report_date": f["report_date"].to_numpy(),
+        "disposition_date": f["disposition_date"].to_numpy(), "follow_up_date": f["follow_up_date"].to_numpy(),
+        "followed_up_seen": f["followed_up_seen_date"].to_numpy(), "waiting_seen": f["waiting_seen_date"].to_numpy(),
+        "rating": f["rating"].to_numpy(dtype=float), "year": f["year"].to_numpy(),
+    })
+    rest = _records(conn.execute(text(f"SELECT {', '.join(_NARROW)}, year FROM complaintreport "
+                                      "WHERE last_snapshot_id <> :sid"), {"sid": sid}).all(), _NARROW + ["year"])
+    if len(rest):
+        rest = rest.drop(columns="id").rename(columns={"followed_up_seen_date": "followed_up_seen",
+                                                      "waiting_seen_date": "waiting_seen"})
+        mine = pd.concat([mine, rest], ignore_index=True)
+    for year, part in mine.groupby("year", sort=True):
+        _store_parts(s, sid, int(year), cal, rules, *_evaluated_parts(part, S, rules, cal))
+    say(0.97, "Menyelesaikan")
 
     snap.new_count, snap.updated_count, snap.unchanged_count = n_new, int(changed.sum()), int(same.sum())
     s.add(snap)
@@ -803,118 +852,116 @@ def _records(rows, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-WORKDAY_FIRST, WORKDAY_LAST = date(2010, 1, 1), date(2040, 12, 31)
+CAP, CAP_COMPLETION = 121, 250  # working-day numbers are capped here in the stored aggregates
 
 
-def _workday_rows(cal: WorkCalendar) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    days = np.arange(np.datetime64(WORKDAY_FIRST, "D"), np.datetime64(WORKDAY_LAST, "D") + 1)
-    ordinal = np.cumsum(cal.is_working_day(days)).astype(np.int64)
-    return days, ordinal, days.astype("datetime64[M]").astype("datetime64[D]")
+def calendar_key(cal: WorkCalendar) -> str:
+    import holidays
+
+    raw = f"{holidays.__version__}|{cal.first_year}-{cal.last_year}|" + ",".join(d.isoformat() for d in cal.cuti_bersama)
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def _ensure_workdays(s: Session, cal: WorkCalendar) -> bool:
-    """Make the SQL working-day table match `cal` (national holidays + cuti bersama); True if rebuilt."""
-    days, ordinal, month = _workday_rows(cal)
+def _caps(rules: rk.Rules) -> tuple[int, int]:
+    need = rules.verification_days + rules.follow_up_days + 1
+    need_c = int(max([*rules.completion_days.values(), 0])) + rules.verification_days + 1
+    return max(CAP, need), max(CAP_COMPLETION, need_c)
+
+
+def _ipc(df: pd.DataFrame) -> bytes:
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as w:
+        w.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _from_ipc(data: bytes) -> pd.DataFrame:
+    import pyarrow as pa
+
+    df = pa.ipc.open_stream(pa.py_buffer(data)).read_all().to_pandas()
+    for c in ("state", "classification", "category", "tracking_id"):
+        if c in df:
+            df[c] = df[c].astype(object)
+    return df
+
+
+def _evaluated_parts(frame: pd.DataFrame, S: date, rules: rk.Rules, cal: WorkCalendar) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-report frame -> (counts with category, compact timing), as stored in complaintaggregate."""
+    counts, timing = rk.parts(rk.evaluate(frame, S, rules, cal))
+    cap, cap_c = _caps(rules)
+    return counts, rk.compact_timing(timing, cap, cap_c)
+
+
+def _load_parts(s: Session, snap: ComplaintSnapshot, year: int, cal: WorkCalendar, rules: rk.Rules):
+    from .models import ComplaintAggregate
+
+    row = s.exec(select(ComplaintAggregate).where(ComplaintAggregate.snapshot_id == snap.id,
+                                                  ComplaintAggregate.year == year,
+                                                  ComplaintAggregate.calendar_key == calendar_key(cal))).first()
+    if row is None or row.cap < _caps(rules)[0]:
+        return None
+    return _from_ipc(row.counts), _from_ipc(row.timing)
+
+
+def _store_parts(s: Session, snap_id: int, year: int, cal: WorkCalendar, rules: rk.Rules, counts: pd.DataFrame,
+                 timing: pd.DataFrame) -> None:
+    """Derived data (no audit row): replaces any aggregate of this snapshot and year."""
+    from .models import ComplaintAggregate
+
     conn = s.connection()
-    n, top, total = conn.execute(text("SELECT COUNT(*), MAX(ordinal), SUM(ordinal) FROM complaintworkday")).one()
-    if n == len(days) and top == int(ordinal[-1]) and int(total or 0) == int(ordinal.sum()):
-        return False
-    conn.execute(text("DELETE FROM complaintworkday"))
-    sqlite = conn.dialect.name == "sqlite"
-    rows = list(zip(_db_dates(days, sqlite), ordinal.tolist(), _db_dates(month, sqlite)))
-    for i in range(0, len(rows), CHUNK):
-        _executemany(conn, "INSERT INTO complaintworkday (day, ordinal, month) VALUES (?, ?, ?)", rows[i:i + CHUNK])
-    return True
+    conn.execute(text("DELETE FROM complaintaggregate WHERE snapshot_id = :sid AND year = :y"), {"sid": snap_id, "y": year})
+    s.add(ComplaintAggregate(snapshot_id=snap_id, year=year, calendar_key=calendar_key(cal), cap=_caps(rules)[0],
+                             counts=_ipc(counts), timing=_ipc(timing)))
+    s.flush()
 
 
-def _ordinal(cal: WorkCalendar, d: date) -> int:
-    """complaintworkday.ordinal of `d`: working days from WORKDAY_FIRST up to and including d."""
-    return cal.count(WORKDAY_FIRST - timedelta(days=1), d)
+def _get_parts(snapshot_date: date | None, year: int):
+    """(snapshot, rules, calendar, counts, timing) for `year` at the latest snapshot on or before
+    `snapshot_date`; the stored aggregate when there is one, else computed once and stored."""
+    with read_only() as s:
+        snap = _snapshot_at(s, snapshot_date)
+        if snap is None:
+            return None
+        rules, cal = current_rules(s), calendar(s)
+        got = _load_parts(s, snap, year, cal, rules)
+        if got is None:
+            frame = _frame(s, year, snap, category=True)
+    if got is None:
+        got = _evaluated_parts(frame, snap.snapshot_date, rules, cal)
+        try:
+            with transaction() as s:
+                _store_parts(s, int(snap.id), year, cal, rules, *got)
+        except Exception:  # noqa: BLE001 - another process stored it first, or the database is read-only
+            pass
+    return snap, rules, cal, got[0], got[1]
 
 
-_TIMING_COLS = ["unit_id", "state", "classification", "dk", "d_exact", "d_report_fu", "d_upper", "d_lower", "d_wait",
-                "n", "tracking_id", "report_date", "disposition_date"]
+def _parts(counts: pd.DataFrame, timing: pd.DataFrame, unit_id: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if unit_id is None:
+        return counts, timing
+    return counts[counts["unit_id"] == unit_id], timing[timing["unit_id"] == unit_id]
 
 
-def _sql_parts(s: Session, year: int, snap: ComplaintSnapshot, rules: rk.Rules, cal: WorkCalendar,
-               unit_id: int | None = None, category: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(counts, timing) of `year` at the latest snapshot, aggregated in SQL: working-day differences come
-    from a join on complaintworkday, capped where only the comparison with a limit matters, so the
-    result has thousands of rows whatever the number of reports. The rules stay in scoring/ranking.py."""
-    conn = s.connection()
-    S = snap.snapshot_date
-    ord_s = _ordinal(cal, S)
-    cap = int(rules.verification_days + rules.follow_up_days + 1)
-    cap_c = int(max([*rules.completion_days.values(), 0]) + rules.verification_days + 1)
-    where = "r.year = :year" + (" AND r.unit_id = :unit" if unit_id is not None else "")
-    p = {"year": year, "s": S, "unit": unit_id}
-    cat = ", r.category" if category else ""
-    counts = _records(conn.execute(text(
-        f"SELECT r.unit_id, r.state, m.month{cat}, COUNT(*), SUM(r.rating), COUNT(r.rating), "
-        "SUM(CASE WHEN r.follow_up_date IS NOT NULL AND r.follow_up_date <= :s THEN 1 ELSE 0 END) "
-        f"FROM complaintreport r LEFT JOIN complaintworkday m ON m.day = r.report_date WHERE {where} "
-        f"GROUP BY r.unit_id, r.state, m.month{cat}"), p).all(),
-        ["unit_id", "state", "month"] + (["category"] if category else []) + ["n", "rating_sum", "rating_n",
-                                                                              "n_fu_operator"])
-
-    def capped(expr: str, c: int) -> str:
-        return f"CASE WHEN {expr} > {c} THEN {c} ELSE {expr} END"
-
-    joins = ("FROM complaintreport r JOIN complaintworkday rr ON rr.day = r.report_date "
-             "JOIN complaintworkday b ON b.day = COALESCE(r.disposition_date, r.report_date) "
-             "LEFT JOIN complaintworkday f ON f.day = r.follow_up_date "
-             "LEFT JOIN complaintworkday u ON u.day = r.followed_up_seen_date "
-             "LEFT JOIN complaintworkday w ON w.day = r.waiting_seen_date ")
-    fu_known = "(f.ordinal IS NOT NULL AND r.follow_up_date <= :s)"
-    dk = "CASE WHEN r.disposition_date IS NULL THEN 0 ELSE 1 END"
-    grouped = conn.execute(text(
-        f"SELECT r.unit_id, r.state, CASE WHEN r.state = 'diproses' THEN r.classification END, {dk}, "
-        f"CASE WHEN {fu_known} THEN {capped('f.ordinal - b.ordinal', cap)} END, "
-        f"CASE WHEN {fu_known} THEN f.ordinal - rr.ordinal END, "
-        f"CASE WHEN u.ordinal IS NOT NULL AND r.followed_up_seen_date <= :s THEN {capped('u.ordinal - b.ordinal', cap)} END, "
-        f"CASE WHEN w.ordinal IS NOT NULL THEN {capped('w.ordinal - b.ordinal', cap)} END, "
-        f"CASE WHEN r.state = 'diproses' THEN {capped(f'{ord_s} - b.ordinal', cap_c)} END, COUNT(*) "
-        f"{joins} WHERE {where} AND r.state IN ('diproses', 'selesai') GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"), p).all()
-    waiting = conn.execute(text(
-        f"SELECT r.unit_id, r.state, r.classification, {dk}, "
-        f"CASE WHEN {fu_known} THEN f.ordinal - b.ordinal END, CASE WHEN {fu_known} THEN f.ordinal - rr.ordinal END, "
-        f"NULL, NULL, {ord_s} - b.ordinal, 1, r.tracking_id, r.report_date, r.disposition_date "
-        f"{joins} WHERE {where} AND r.state = 'menunggu tindak lanjut'"), p).all()
-    timing = _records([tuple(g) + (None, None, None) for g in grouped] + [tuple(w) for w in waiting], _TIMING_COLS)
-    timing["dk"] = timing["dk"].astype(bool)
-    for c in ("d_exact", "d_report_fu", "d_upper", "d_lower", "d_wait"):
-        timing[c] = pd.to_numeric(timing[c], errors="coerce").astype(float).clip(lower=0)
-    timing["month"] = timing["report_date"].to_numpy().astype("datetime64[M]").astype("datetime64[D]")
-    return counts, timing
+_NARROW = ["id", "tracking_id", "unit_id", "state", "classification", "category", "report_date", "disposition_date",
+           "follow_up_date", "followed_up_seen_date", "waiting_seen_date", "rating"]
 
 
-def _parts(s: Session, year: int, snap: ComplaintSnapshot, rules: rk.Rules, cal: WorkCalendar,
-           unit_id: int | None = None, category: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(counts, timing) for scoring/ranking.py: in SQL at the latest snapshot, else from the history."""
+def _frame(s: Session, year: int, snap: ComplaintSnapshot, unit_id: int | None = None,
+           category: bool = False) -> pd.DataFrame:
+    """Per report, as the ranking sees them at `snap` (narrow columns only: no personal data)."""
     latest = _latest_snapshot(s)
     if latest is not None and latest.id == snap.id:
-        return _sql_parts(s, year, snap, rules, cal, unit_id, category)
-    f = _history_frame(s, year, snap, ("category",) if category else ())
-    if unit_id is not None:
-        f = f[f["unit_id"] == unit_id]
-    f = f.assign(year=year)
-    f["unit_id"] = pd.to_numeric(f["unit_id"], errors="coerce")
-    return rk.parts(rk.evaluate(f, snap.snapshot_date, rules, cal))
-
-
-def _frame(s: Session, year: int, snap: ComplaintSnapshot, unit_id: int | None = None) -> pd.DataFrame:
-    """Per report (for tests and the unit page): as the ranking sees them at `snap`."""
-    latest = _latest_snapshot(s)
-    if latest is not None and latest.id == snap.id:
-        cols = ["id", "tracking_id", "unit_id", "state", "classification", "report_date", "disposition_date",
-                "follow_up_date", "followed_up_seen_date", "waiting_seen_date", "rating"]
+        cols = [c for c in _NARROW if category or c != "category"]
         rows = s.connection().execute(text(f"SELECT {', '.join(cols)} FROM complaintreport WHERE year = :year"
                                            + (" AND unit_id = :unit" if unit_id is not None else "")),
                                       {"year": year, "unit": unit_id}).all()
         f = _records(rows, cols).rename(columns={"id": "report_id", "followed_up_seen_date": "followed_up_seen",
                                                  "waiting_seen_date": "waiting_seen"})
     else:
-        f = _history_frame(s, year, snap)
+        f = _history_frame(s, year, snap, ("category",) if category else ())
         if unit_id is not None:
             f = f[f["unit_id"] == unit_id]
     f["year"] = year
@@ -984,27 +1031,11 @@ class RankingResult:
         return self.ranking.trend()
 
 
-_WORKDAYS_OK: set = set()
-
-
-def _workdays_ready() -> None:
-    """The SQL working-day table matches the current calendar (checked once per calendar and database)."""
-    with read_only() as s:
-        cal = calendar(s)
-    key = (get_settings().database_url, cal.cuti_bersama)
-    if key in _WORKDAYS_OK:
-        return
-    with transaction() as s:
-        _ensure_workdays(s, cal)
-    _WORKDAYS_OK.add(key)
-
-
 def ranking(year: int, snapshot_date: date | None = None, *, actor: Actor | None = None) -> Optional[RankingResult]:
     """The OPD ranking of `year` (reports by Tanggal Laporan Masuk) at the latest snapshot on or
     before `snapshot_date`; None when nothing has been imported. Cached per snapshot and settings."""
     if actor is not None:
         require(actor, Perm.READ)
-    _workdays_ready()
     with read_only() as s:
         snap = _snapshot_at(s, snapshot_date)
         if snap is None:
@@ -1015,10 +1046,10 @@ def ranking(year: int, snapshot_date: date | None = None, *, actor: Actor | None
             hit = _CACHE.get(key)
         if hit is not None:
             return hit
-        counts, timing = _parts(s, year, snap, rules, cal)
         names, kinds = _unit_names(s)
         view = _snap_view(snap)
         synthetic = _has_synthetic(s, snap)
+    _snap, rules, _cal, counts, timing = _get_parts(snap.snapshot_date, year)
     res = RankingResult(year, view, rk.rank_parts(counts, timing, year, snap.snapshot_date, rules, names), kinds,
                         synthetic)
     with _CACHE_LOCK:
@@ -1045,19 +1076,18 @@ def figures_from_reports(year: int, unit_id: int | None = None, snapshot_date: d
       scoring.figures.GeneralFigures (monthly average printed/exact, % resolved); `.resolved_pct` is the
       Tabel 6 "Persentase penyelesaian pengaduan" actual and `received` its "Jumlah pengaduan".
     """
-    _workdays_ready()
-    with read_only() as s:
-        snap = _snapshot_at(s, snapshot_date)
-        if snap is None:
-            return None
-        if unit_id is not None:
+    if unit_id is not None:
+        with read_only() as s:
             u = s.get(Unit, unit_id)
             if u is None:
                 raise NotFound(f"Unit dengan id {unit_id} tidak ada.")
             if u.kind == "instansi":
                 unit_id = None
-        rules, cal = current_rules(s), calendar(s)
-        counts, timing = _parts(s, year, snap, rules, cal, unit_id)
+    got = _get_parts(snapshot_date, year)
+    if got is None:
+        return None
+    snap, rules, _cal, counts, timing = got
+    counts, timing = _parts(counts, timing, unit_id)
     if counts.empty or int(counts["n"].sum()) == 0:
         return None
     return rk.tabel2(counts, rk.flag(timing, rules), year, rk.months_covered(year, snap.snapshot_date))
@@ -1080,14 +1110,12 @@ def yearly_actuals(actor: Actor) -> dict[int, Any]:
 def public_statistics(year: int) -> Optional[dict[str, Any]]:
     """Counts for the public statistics page: per month, category and unit - received, % followed up,
     % selesai. No names, no texts, no Tracking IDs. None when nothing was imported."""
-    _workdays_ready()
+    got = _get_parts(None, year)
+    if got is None:
+        return None
+    snap, _rules, _cal, counts, _timing = got
     with read_only() as s:
-        snap = _latest_snapshot(s)
-        if snap is None:
-            return None
         names, _ = _unit_names(s)
-        rules, cal = current_rules(s), calendar(s)
-        counts, _t = _parts(s, year, snap, rules, cal, category=True)
     by_unit = rk.public_aggregates(counts, "unit_id")
     by_unit.insert(0, "unit", [names.get(int(u), "-") if pd.notna(u) else "Belum didisposisikan"
                                for u in by_unit["unit_id"]])
@@ -1233,6 +1261,7 @@ def delete_status_mapping(actor: Actor, raw: str) -> None:
 def _restate(s: Session, key: str, state: str) -> int:
     """A raw status now means another state: rewrite the stored states and the follow-up dates."""
     conn = s.connection()
+    conn.execute(text("DELETE FROM complaintaggregate"))  # derived from the old meaning: recomputed on demand
     conn.execute(text("UPDATE complaintstatus SET state = :st WHERE status_key = :k"), {"st": state, "k": key})
     conn.execute(text("UPDATE complaintreport SET state = :st WHERE status_key = :k"), {"st": state, "k": key})
     lone = conn.execute(text(
@@ -1292,8 +1321,6 @@ def add_cuti_bersama(actor: Actor, day: date, note: str = "") -> None:
         s.add(NonWorkingDay(day=day, year=day.year, note=(note or "Cuti bersama").strip()[:200], updated_by=actor.username))
         audit.record(s, actor, "complaints.cuti_add", "nonworkingday", day.isoformat(), None,
                      {"day": day, "note": note})
-        s.flush()
-        _ensure_workdays(s, calendar(s))
     _CACHE.clear()
 
 
@@ -1306,8 +1333,6 @@ def remove_cuti_bersama(actor: Actor, day: date) -> None:
         s.delete(row)
         audit.record(s, actor, "complaints.cuti_remove", "nonworkingday", day.isoformat(),
                      {"day": day, "note": row.note}, None)
-        s.flush()
-        _ensure_workdays(s, calendar(s))
     _CACHE.clear()
 
 

@@ -144,6 +144,9 @@ def day_numbers(frame: pd.DataFrame, snapshot: date, cal: WorkCalendar) -> pd.Da
     base -> S. base = disposition date when known, else Tanggal Laporan Masuk. NaN when unknown.
     (The database computes the same numbers with a join on its working-day table.)"""
     f = frame.copy()
+    for c in ("state", "classification", "category"):  # few distinct values: cheap to compare and group
+        if c in f and f[c].dtype != "category":
+            f[c] = f[c].astype(object).astype("category")
     s64 = np.datetime64(snapshot, "D")
     report = _dates(f, "report_date")
     disp = _dates(f, "disposition_date")
@@ -166,8 +169,8 @@ def day_numbers(frame: pd.DataFrame, snapshot: date, cal: WorkCalendar) -> pd.Da
 
 
 def _state_flags(f: pd.DataFrame) -> dict[str, np.ndarray]:
-    state = f["state"].to_numpy(dtype=object)
-    return {s: state == s for s in STATES}
+    state = f["state"]
+    return {s: state.eq(s).to_numpy(dtype=bool) for s in STATES}
 
 
 def flag(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -189,9 +192,10 @@ def flag(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     late_fu = np.where(exact, d_exact > limit,
                        followed & ~on_time & ~np.isnan(d_lower) & (d_lower > limit)).astype(bool)
     if "classification" in f:
-        uniq = pd.unique(f["classification"].to_numpy(dtype=object))
-        lim_of = {k: float(rules.completion_days.get(classification_key(k), np.nan)) for k in uniq}
-        comp_lim = f["classification"].map(lim_of).to_numpy(dtype=float)
+        k = f["classification"]
+        uniq = k.cat.categories if k.dtype == "category" else pd.unique(k.to_numpy(dtype=object))
+        lim_of = {v: float(rules.completion_days.get(classification_key(v), np.nan)) for v in uniq}
+        comp_lim = pd.to_numeric(k.map(lim_of), errors="coerce").to_numpy(dtype=float)
     else:
         comp_lim = np.full(len(f), np.nan)
     comp_lim = np.where(dk, comp_lim, comp_lim + rules.verification_days)
@@ -228,7 +232,7 @@ def parts(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         "unit_id": d["unit_id"], "state": d["state"], "month": d["month"], "n": w,
         "rating_sum": d["rating_sum"].astype(float) if "rating_sum" in d else r.fillna(0.0),
         "rating_n": d["rating_n"].astype(int) if "rating_n" in d else r.notna().astype(int),
-        "n_fu_operator": w * (d["state"].eq(MENUNGGU) & d["followed_up"]),
+        "n_fu_operator": w * (d["state"].eq(MENUNGGU).to_numpy() & d["followed_up"].to_numpy()),
     })
     for extra in ("category",):
         if extra in d:
@@ -236,6 +240,35 @@ def parts(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     keys = [c for c in ("unit_id", "state", "month", "category") if c in counts]
     counts = counts.groupby(keys, dropna=False, sort=True).sum().reset_index()
     return counts, d[d["assessable"]].copy()
+
+
+def compact_timing(timing: pd.DataFrame, cap: int, cap_completion: int) -> pd.DataFrame:
+    """The timing rows grouped, losslessly for the rules: waiting reports stay one row each (they are
+    listed by Tracking ID); the others are grouped by unit, state, disposition known and their working-day
+    numbers, capped at `cap` (> every follow-up limit) and, for the days open, `cap_completion`
+    (> every completion limit) - beyond a limit only "beyond" matters. `d_report_fu` (the median) is
+    not capped. A ranking of the compact frame equals the ranking of the full one."""
+    t = timing
+    keep = ["unit_id", "state", "classification", "dk", "d_exact", "d_report_fu", "d_upper", "d_lower", "d_wait", "n"]
+    waiting = t[t["state"].eq(MENUNGGU)]
+    rest = t[~t["state"].eq(MENUNGGU)]
+    g = pd.DataFrame({
+        "unit_id": rest["unit_id"], "state": rest["state"],
+        "classification": rest["classification"].astype(object).where(rest["state"].eq(DIPROSES), "")
+        if "classification" in rest else "",
+        "dk": rest["dk"].astype(bool),
+        "d_exact": rest["d_exact"].clip(upper=cap), "d_report_fu": rest["d_report_fu"],
+        "d_upper": rest["d_upper"].clip(upper=cap), "d_lower": rest["d_lower"].clip(upper=cap),
+        "d_wait": rest["d_wait"].clip(upper=cap_completion).where(rest["state"].eq(DIPROSES)),
+        "n": rest["n"].astype(int),
+    })
+    g = g.groupby(keep[:-1], dropna=False, sort=True)["n"].sum().reset_index()
+    w_cols = keep + [c for c in ("tracking_id", "report_date", "disposition_date", "month") if c in waiting]
+    w = waiting[[c for c in w_cols if c in waiting]].copy()
+    out = pd.concat([g, w], ignore_index=True)
+    if "month" not in out:
+        out["month"] = pd.NaT
+    return out
 
 
 def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -653,7 +686,7 @@ def public_aggregates(counts: pd.DataFrame, by: str) -> pd.DataFrame:
     'category', 'unit_id', or a constant). Only counts and percentages (received, % followed up,
     % selesai): no names, texts or Tracking IDs."""
     fl = _count_flags(counts).drop(columns=["unit_id", "month", "rating_sum", "rating_n"])
-    fl[by] = counts[by].fillna("").to_numpy() if by == "category" else counts[by].to_numpy()
+    fl[by] = counts[by].astype(object).fillna("").to_numpy() if by == "category" else counts[by].to_numpy()
     g = fl.groupby(by, dropna=False, sort=True).sum().reset_index()
     g["followed_up_pct"] = _pct(g["followed_up"], g["assessable"])
     g["resolved_pct"] = _pct(g["resolved"], g["assessable"])

@@ -420,3 +420,19 @@ def test_demo_data_loads_once_and_is_labelled(seeded, admin):
     before = svc.ranking(2026).document()
     svc.add_cuti_bersama(admin, date(2026, 11, 26), "uji")
     assert svc.ranking(2026).document() == _pandas_document(2026) != before
+
+
+def test_first_big_import_rebuilds_the_indexes(seeded, admin, monkeypatch):
+    from sqlalchemy import inspect
+
+    from assessment.db import get_engine
+
+    monkeypatch.setattr(svc, "REBUILD_INDEXES_AT", 1)
+    imp(admin, "lapor_s1.xlsx")
+    idx = {i["name"]: (tuple(i["column_names"]), bool(i["unique"])) for i in inspect(get_engine()).get_indexes("complaintreport")}
+    assert idx["ix_complaintreport_tracking_id"] == (("tracking_id",), True)
+    assert idx["ix_complaintreport_unit_year"] == (("unit_id", "year"), False)
+    with pytest.raises(ImportRejected):  # and the unique index works again
+        imp(admin, "lapor_s1.xlsx")
+    imp(admin, "lapor_s2.xlsx")
+    assert counts()["complaintreport"] == 14

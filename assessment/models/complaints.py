@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .core import utcnow
@@ -126,15 +126,24 @@ class NonWorkingDay(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class ComplaintWorkday(SQLModel, table=True):
-    """The working-day calendar materialised for SQL (derived data, rebuilt whenever the cuti bersama
-    change): `ordinal` counts the working days up to and including `day`, so the working days after a
-    up to and including b are ordinal(b) - ordinal(a). `month` is the first day of the day's month."""
+class ComplaintAggregate(SQLModel, table=True):
+    """The ranking's inputs for one snapshot and year, aggregated (derived data: recomputed whenever it
+    is missing): per unit/state/month/category counts and the grouped working-day numbers
+    (scoring.ranking.parts + compact_timing), as Arrow IPC bytes. Written at the end of every import,
+    so the Peringkat OPD page never scans a million reports. `calendar_key` identifies the working-day
+    calendar (holidays + cuti bersama) the day numbers were counted with; `cap` the cap on them."""
 
-    day: date = Field(primary_key=True)
-    ordinal: int
-    month: date
+    __table_args__ = (UniqueConstraint("snapshot_id", "year", "calendar_key", name="uq_complaintaggregate"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="complaintsnapshot.id", index=True)
+    year: int
+    calendar_key: str = Field(max_length=64)
+    cap: int
+    counts: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    timing: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 __all__ = ["ComplaintSnapshot", "ComplaintReport", "ComplaintStatus", "ComplaintStatusMap", "NonWorkingDay",
-           "ComplaintWorkday"]
+           "ComplaintAggregate"]

@@ -47,12 +47,6 @@ def upgrade() -> None:
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key')
     )
-    op.create_table('complaintworkday',
-    sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('ordinal', sa.Integer(), nullable=False),
-    sa.Column('month', sa.Date(), nullable=False),
-    sa.PrimaryKeyConstraint('day')
-    )
     op.create_table('nonworkingday',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
@@ -131,6 +125,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('report_id', 'snapshot_id', name='uq_complaintstatus_report_snapshot')
     )
+    op.create_table('complaintaggregate',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('snapshot_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('calendar_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('cap', sa.Integer(), nullable=False),
+    sa.Column('counts', sa.LargeBinary(), nullable=False),
+    sa.Column('timing', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['snapshot_id'], ['complaintsnapshot.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('snapshot_id', 'year', 'calendar_key', name='uq_complaintaggregate')
+    )
+    with op.batch_alter_table('complaintaggregate', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_complaintaggregate_snapshot_id'), ['snapshot_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
@@ -146,7 +156,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_nonworkingday_year'))
 
     op.drop_table('nonworkingday')
-    op.drop_table('complaintworkday')
     op.drop_table('complaintstatusmap')
     with op.batch_alter_table('complaintsnapshot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_complaintsnapshot_snapshot_date'))

@@ -74,6 +74,10 @@ def test_public_page_not_logged_in_shows_no_reporter_name(hostile_data, page):
     page.get_by_text("Statistik Publik SP4N-LAPOR! Kabupaten Blitar").wait_for()
     page.get_by_text("Laporan diterima").first.wait_for()
     wait_idle(page)
+    _choose(page, "Tahun", "2024", "2024")  # the year of the fixture reports (the demo data is later)
+    page.locator("[data-testid='stMetric']").filter(has_text="Laporan diterima").filter(has_text="5").wait_for()
+    page.wait_for_timeout(1500)
+    wait_idle(page)
     assert page.get_by_text("Masuk sebagai").count() == 0  # nobody is logged in
     body = page.inner_text("body")
     html = page.content()
