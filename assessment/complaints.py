@@ -382,19 +382,24 @@ def _check_mappings(status_mappings: Mapping[str, str], unit_mappings: Mapping[s
             raise ValidationError(f"Instansi '{name}' harus dipetakan ke id unit atau 'new:<jenis>'.")
 
 
-def commit_import(actor: Actor, filename: str, data: bytes, snapshot_date: date | None = None,
+def commit_import(actor: Actor, filename: str, data: bytes | None, snapshot_date: date | None = None,
                   status_mappings: Mapping[str, str] | None = None, unit_mappings: Mapping[str, Any] | None = None,
                   progress: Progress | None = None, parsed: lapor_file.ParsedFile | None = None,
                   max_bytes: int | None = None) -> ImportResult:
     """Write the snapshot, the reports, their history and the new mappings/aliases in ONE transaction,
-    or nothing (ImportRejected / ValidationError). `parsed` (from the preview) avoids reading twice."""
+    or nothing (ImportRejected / ValidationError). `parsed` (the preview's) avoids reading twice; with
+    it, `data` may be None (the page then need not keep the file's bytes)."""
     require(actor, Perm.COMPLAINTS_IMPORT)
     status_mappings = dict(status_mappings or {})
     unit_mappings = dict(unit_mappings or {})
     _check_mappings(status_mappings, unit_mappings)
-    sha = hashlib.sha256(data).hexdigest()
-    if parsed is None or parsed.sha256 != sha or (snapshot_date and parsed.snapshot_date != snapshot_date):
+    if data is None:  # the preview's reading, without keeping the file's bytes around
+        if parsed is None:
+            raise ValidationError("Tidak ada berkas untuk diimpor.")
+    elif parsed is None or parsed.sha256 != hashlib.sha256(data).hexdigest() or \
+            (snapshot_date and parsed.snapshot_date != snapshot_date):
         parsed = lapor_file.parse(filename, data, snapshot_date, max_bytes)
+    del data
     if parsed.problem_count:
         raise ImportRejected(parsed.problems, summary=f"Berkas '{parsed.filename}' ditolak ({parsed.problem_count} masalah); "
                                                       "tidak ada yang disimpan")
@@ -402,6 +407,13 @@ def commit_import(actor: Actor, filename: str, data: bytes, snapshot_date: date 
         result = _commit_in(s, actor, parsed, status_mappings, unit_mappings, progress=progress)
     _CACHE.clear()
     return result
+
+
+def _release_memory() -> None:
+    """Hand pyarrow's freed buffers back to the system (a million-row import allocates a lot, briefly)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _placeholder(conn) -> Optional[str]:
@@ -713,11 +725,12 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
         _executemany(conn, hsql, rows)
     # the ranking's aggregates for the new snapshot, every year (the snapshot date moved for all of them)
     say(0.93, "Menghitung peringkat")
+    _release_memory()
     rules, cal = current_rules(s), calendar(s)
     mine = pd.DataFrame({
-        "tracking_id": f["tracking_id"].to_numpy(dtype=object), "unit_id": f["unit_id"].to_numpy(dtype=float),
-        "state": f["state"].to_numpy(dtype=object), "classification": f["classification"].to_numpy(dtype=object),
-        "category": f["category"].to_numpy(dtype=object), "report_date": f["report_date"].to_numpy(),
+        "tracking_id": f["tracking_id"], "unit_id": f["unit_id"].to_numpy(dtype=float),
+        "state": f["state"], "classification": f["classification"],
+        "category": f["category"], "report_date": f["report_date"].to_numpy(),
         "disposition_date": f["disposition_date"].to_numpy(), "follow_up_date": f["follow_up_date"].to_numpy(),
         "followed_up_seen": f["followed_up_seen_date"].to_numpy(), "waiting_seen": f["waiting_seen_date"].to_numpy(),
         "rating": f["rating"].to_numpy(dtype=float), "year": f["year"].to_numpy(),
@@ -728,8 +741,10 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
         rest = rest.drop(columns="id").rename(columns={"followed_up_seen_date": "followed_up_seen",
                                                       "waiting_seen_date": "waiting_seen"})
         mine = pd.concat([mine, rest], ignore_index=True)
-    for year, part in mine.groupby("year", sort=True):
-        _store_parts(s, sid, int(year), cal, rules, *_evaluated_parts(part, S, rules, cal))
+    years = mine["year"].to_numpy()
+    for year in np.unique(years):
+        _store_parts(s, sid, int(year), cal, rules, *_evaluated_parts(mine[years == year], S, rules, cal))
+        _release_memory()
     say(0.97, "Menyelesaikan")
 
     snap.new_count, snap.updated_count, snap.unchanged_count = n_new, int(changed.sum()), int(same.sum())
@@ -798,8 +813,18 @@ def snapshot_at(snapshot_date: date | None = None) -> Optional[SnapshotView]:
 
 
 def years_available() -> list[int]:
+    """Years of Tanggal Laporan Masuk with reports, newest first (from the latest snapshot's aggregates
+    when present: no scan of the reports)."""
+    from .models import ComplaintAggregate
+
     with read_only() as s:
-        return sorted((int(y) for y in s.exec(select(ComplaintReport.year).distinct()).all()), reverse=True)
+        snap = _latest_snapshot(s)
+        if snap is None:
+            return []
+        ys = s.exec(select(ComplaintAggregate.year).where(ComplaintAggregate.snapshot_id == snap.id).distinct()).all()
+        if not ys:
+            ys = s.exec(select(ComplaintReport.year).distinct()).all()
+        return sorted((int(y) for y in ys), reverse=True)
 
 
 # --- the frames scoring/ranking.py needs ----------------------------------------------------------

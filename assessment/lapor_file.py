@@ -797,6 +797,7 @@ def parse(filename: str, data: bytes, snapshot_date: date | None = None, max_byt
         if identical:
             warnings.append(f"{identical} baris kembar (Tracking ID dan isi sama) dihitung satu kali.")
 
+    pa.default_memory_pool().release_unused()  # the raw table's buffers are free now
     return ParsedFile(
         filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data), kind=kind,
         header_row=raw.header_row, frame=frame, columns_present=sorted(positions), metadata=meta,

@@ -23,7 +23,9 @@ aid = assessments.find(actor, unit_id, year)
 if aid is None:
     st.info("Belum ada asesmen untuk unit dan tahun ini.")
     if ui.can_do(Perm.ASSESSMENT_CREATE, unit_id):
-        if st.button("Mulai asesmen", type="primary", key=f"create_{unit_id}_{year}"):
+        unit_name = units_svc.get_unit(unit_id).name
+        # The label names what will be created, so nobody (and no test) clicks a stale button.
+        if st.button(f"Mulai asesmen {unit_name} {year}", type="primary", key=f"create_{unit_id}_{year}"):
             try:
                 assessments.create(actor, unit_id, year)
                 st.rerun()

@@ -1,7 +1,7 @@
 """Jejak Audit: every write, who/when/what with the old and the new value; filters and Excel export."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 import streamlit as st
 
@@ -31,7 +31,7 @@ what = c2.selectbox("Tindakan", [ANY] + [p + "*" for p in prefixes] + opts["acti
                     help="'user.*' memilih semua tindakan yang diawali 'user.'.")
 entity = c3.selectbox("Entitas", [ANY] + opts["entity"], key="audit_entity")
 c4, c5, c6 = st.columns(3)
-today = date.today()
+today = datetime.now(ui.WIB).date()  # the filter's days are WIB calendar days
 d_from = c4.date_input("Dari tanggal", value=today - timedelta(days=30), format="DD-MM-YYYY", key="audit_from")
 d_to = c5.date_input("Sampai tanggal", value=today, format="DD-MM-YYYY", key="audit_to")
 entity_id = c6.text_input("ID entitas (opsional)", max_chars=120, key="audit_eid")

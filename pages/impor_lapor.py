@@ -40,7 +40,8 @@ with tabs[0]:
             data = up.getvalue()
             with st.spinner(f"Membaca {len(data) / 1048576:.1f} MB ..."):
                 pv = svc.preview_import(actor, up.name, data, snap_date)
-            st.session_state[KEY] = {"preview": pv, "data": data, "snapshot_date": snap_date}
+            del data  # the preview keeps what it read; the bytes are not needed again
+            st.session_state[KEY] = {"preview": pv, "snapshot_date": snap_date}
 
     state = st.session_state.get(KEY)
     if admin and state:
@@ -88,7 +89,7 @@ with tabs[0]:
             if st.button("Simpan impor", type="primary", disabled=not ready, key="lapor_save"):
                 bar = st.progress(0.0, text="Menyimpan ...")
                 try:
-                    res = svc.commit_import(actor, pv.filename, state["data"], state["snapshot_date"], status_map,
+                    res = svc.commit_import(actor, pv.filename, None, state["snapshot_date"], status_map,
                                             unit_map, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
                                             parsed=pv.parsed)
                     del st.session_state[KEY]

@@ -146,7 +146,7 @@ def day_numbers(frame: pd.DataFrame, snapshot: date, cal: WorkCalendar) -> pd.Da
     f = frame.copy()
     for c in ("state", "classification", "category"):  # few distinct values: cheap to compare and group
         if c in f and f[c].dtype != "category":
-            f[c] = f[c].astype(object).astype("category")
+            f[c] = f[c].astype("category")
     s64 = np.datetime64(snapshot, "D")
     report = _dates(f, "report_date")
     disp = _dates(f, "disposition_date")

@@ -48,7 +48,7 @@ def test_import_page_preview_mapping_and_save(seeded, admin):
     # the upload itself is exercised by the browser test; here the preview it produces is given
     data = (FIX / "lapor_unknown.xlsx").read_bytes()
     pv = svc.preview_import(admin, "lapor_unknown.xlsx", data)
-    at.session_state["lapor_preview"] = {"preview": pv, "data": data, "snapshot_date": None}
+    at.session_state["lapor_preview"] = {"preview": pv, "snapshot_date": None}
     at.run()
     assert not at.exception
     save = next(b for b in at.button if b.label == "Simpan impor")
@@ -72,7 +72,7 @@ def test_import_page_shows_problems_by_row_and_column(seeded, admin):
     data = (FIX / "bad_dates.csv").read_bytes()
     pv = svc.preview_import(admin, "bad_dates.csv", data)
     at = page("impor_lapor.py", admin)
-    at.session_state["lapor_preview"] = {"preview": pv, "data": data, "snapshot_date": None}
+    at.session_state["lapor_preview"] = {"preview": pv, "snapshot_date": None}
     at.run()
     assert not at.exception
     assert any("2 masalah" in e.value for e in at.error)

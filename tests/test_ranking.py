@@ -237,3 +237,12 @@ def test_properties_of_any_ranking(items):
     grouped = rk.compute_ranking(pd.DataFrame(rows * 2), 2026, S, rk.Rules(min_reports=1), CAL, NAMES).units
     assert list(grouped["received"]) == [2 * x for x in un["received"]]
     assert list(grouped["score"].fillna(-1)) == list(un["score"].fillna(-1))
+
+
+def test_compact_timing_changes_no_number():
+    counts, timing = rk.parts(rk.evaluate(case()[lambda f: f["year"] == 2026], S, RULES, CAL))
+    full = rk.ranking_document(rk.rank_parts(counts, timing, 2026, S, RULES, NAMES))
+    small = rk.compact_timing(timing, cap=9, cap_completion=64)
+    assert len(small) < len(timing)
+    assert rk.ranking_document(rk.rank_parts(counts, small, 2026, S, RULES, NAMES)) == full
+    assert full == rk.ranking_document(rk.compute_ranking(case(), 2026, S, RULES, CAL, NAMES))

@@ -20,10 +20,15 @@ def test_fill_submit_and_see_priorities(portal, page):
     login(page, portal, "tim_asesor")
     page.locator("[data-testid='stSidebarNav']").get_by_text("Asesmen Mandiri", exact=True).click()
     wait_idle(page)
-    _choose(page, "Unit", "Dinas Komunikasi dan Informatika (OPD)")
-    _choose(page, "Tahun", "2025")
-    page.get_by_role("button", name="Mulai asesmen").click()
-    page.get_by_text("Terisi 0 dari 22 pertanyaan").wait_for()
+    # A unit and year no other browser test touches (they share one server and database).
+    _choose(page, "Unit", "Kecamatan Wates (Kecamatan)")
+    _choose(page, "Tahun", "2023")
+    page.get_by_role("button", name="Mulai asesmen Kecamatan Wates 2023", exact=True).click()
+    try:
+        page.get_by_text("Terisi 0 dari 22 pertanyaan").wait_for()
+    except Exception:
+        screenshot(page, "assessment_start_failed")
+        raise
     labels = {1: "1 - Belum ada", 2: "2 - Sebagian kecil", 3: "3 - Sebagian besar", 4: "4 - Sepenuhnya"}
     for i, v in enumerate(SCORES):
         group = page.locator("[data-testid='stRadio']").nth(i)
@@ -40,7 +45,7 @@ def test_fill_submit_and_see_priorities(portal, page):
     shot = screenshot(page, "assessment_priorities")
     assert shot.exists()
     # The page agrees with the command line on the same database.
-    r = portal.manage("score", "--unit", "Dinas Komunikasi dan Informatika", "--year", "2025", "--json")
+    r = portal.manage("score", "--unit", "Kecamatan Wates", "--year", "2023", "--json")
     doc = json.loads(r.stdout)
     assert doc["state"] == "diajukan"
     assert [a["mean"] for a in doc["aspects"]] == [3.50, 3.56, 3.40, 4.00, 3.67]
