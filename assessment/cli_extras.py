@@ -19,8 +19,9 @@ def cmd_export_document(args: argparse.Namespace) -> int:
         raise ValidationError(f"Berkas keluaran '{args.out}' harus berakhiran .docx atau .pdf.")
     data = document.build_by_name(SYSTEM, args.unit, args.year)
     payload = document.render(data, fmt)
-    if out.parent and not out.parent.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.parent.is_dir():
+        # Never create folders on the user's behalf: a typo in --out should be an error, not a new folder.
+        raise ValidationError(f"Folder '{out.parent}' tidak ada; buat dulu atau pilih folder lain.")
     out.write_bytes(payload)
     print(f"Ditulis: {out} ({len(payload) // 1024} KB; {data.unit_name} {data.year}, "
           f"{len(data.tables)} tabel)")

@@ -742,9 +742,14 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
                                                       "waiting_seen_date": "waiting_seen"})
         mine = pd.concat([mine, rest], ignore_index=True)
     years = mine["year"].to_numpy()
+    cap, cap_c = _caps(rules)
     for year in np.unique(years):
-        _store_parts(s, sid, int(year), cal, rules, *_evaluated_parts(mine[years == year], S, rules, cal))
-        _release_memory()
+        idx = np.flatnonzero(years == year)
+        pieces = []
+        for i in range(0, len(idx), 200_000):  # in chunks: the sums add up, the memory stays small
+            pieces.append(_evaluated_parts(mine.iloc[idx[i:i + 200_000]], S, rules, cal))
+            _release_memory()
+        _store_parts(s, sid, int(year), cal, rules, *rk.merge_parts(pieces, cap, cap_c))
     say(0.97, "Menyelesaikan")
 
     snap.new_count, snap.updated_count, snap.unchanged_count = n_new, int(changed.sum()), int(same.sum())

@@ -409,14 +409,17 @@ def _read_csv(filename: str, data: bytes, marker: str) -> _Raw:
     for _ in range(header_idx + 1):
         nl = data.find(b"\n", start)
         start = len(data) if nl < 0 else nl + 1
-    body = memoryview(data)[start:]
+    end = len(data)
+    while end > start and data[end - 1] in b"\r\n \t":  # trailing empty lines
+        end -= 1
+    body = memoryview(data)[start:end]
     names = [f"c{i}" for i in range(width)]
-    table = None
-    if not _has_inner_blank_line(data, start):
+    # An empty line inside the table makes pyarrow fail (ignore_empty_lines=False), as do ragged rows:
+    # the exact Python reader takes over then, so row numbers always match the file.
+    table = _pyarrow_csv(body, names, delimiter, encoding)
+    if table is None and encoding == "utf-8" and not bom and not _valid_utf8(body):
+        encoding = "cp1252"
         table = _pyarrow_csv(body, names, delimiter, encoding)
-        if table is None and encoding == "utf-8" and not bom and not _valid_utf8(body):
-            encoding = "cp1252"
-            table = _pyarrow_csv(body, names, delimiter, encoding)
     if table is None:
         try:
             body_text = bytes(body).decode(encoding)
@@ -437,21 +440,14 @@ def _valid_utf8(body: memoryview) -> bool:
     return True
 
 
-def _has_inner_blank_line(data: bytes, start: int) -> bool:
-    """An empty line inside the table (pyarrow would skip it and shift the row numbers)."""
-    end = len(data)
-    while end > start and data[end - 1] in b"\r\n \t":
-        end -= 1
-    return data.find(b"\n\n", start, end) >= 0 or data.find(b"\n\r\n", start, end) >= 0
-
-
 def _pyarrow_csv(body: memoryview, names: list[str], delimiter: str, encoding: str) -> Optional[dict]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     ro = pacsv.ReadOptions(column_names=names, encoding="utf8" if encoding == "utf-8" else encoding,
                            block_size=1 << 24)
-    po = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    # empty lines are not skipped (that would shift the row numbers): they make the read fail instead
+    po = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False)
     # large_string: what pandas' pyarrow-backed str dtype holds, so to_pandas() does not copy
     co = pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names}, strings_can_be_null=False,
                               quoted_strings_can_be_null=False)
@@ -512,20 +508,62 @@ def _np(mask) -> np.ndarray:
     return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _by_dictionary(arr, fn):
-    """Apply `fn` (pyarrow array -> array) to the distinct values only: cheap on low-cardinality columns."""
+def _single(arr):
     import pyarrow as pa
 
-    enc = (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr).dictionary_encode()
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _is_dict(arr) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_dictionary(arr.type)
+
+
+def _dictionary(indices, values):
+    """A dictionary array whose values are unique again (a trim may merge two of them)."""
+    import pyarrow as pa
+
+    enc = values.dictionary_encode()
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(enc.indices.take(indices), enc.dictionary)])
+
+
+def _by_dictionary(arr, fn):
+    """Apply `fn` (pyarrow array -> array) to the distinct values only, and keep the column dictionary-
+    encoded (a pandas Categorical in the end): cheap and small on low-cardinality columns."""
+    enc = _single(arr).dictionary_encode()
     if len(enc.dictionary) * 4 > len(arr):
         return fn(arr)
-    return pa.chunked_array([fn(enc.dictionary).take(enc.indices)])
+    return _dictionary(enc.indices, fn(enc.dictionary))
 
 
-def _trim(arr):
+def _dmap(arr, fn):
+    """`fn` on the values of a (possibly dictionary-encoded) string column."""
+    if _is_dict(arr):
+        a = _single(arr)
+        return _dictionary(a.indices, fn(a.dictionary))
+    return fn(arr)
+
+
+def _mask(arr, fn) -> np.ndarray:
+    """A numpy bool mask from `fn` (array -> boolean array), computed once per distinct value when the
+    column is dictionary-encoded."""
+    if _is_dict(arr):
+        a = _single(arr)
+        return _np(fn(a.dictionary))[a.indices.to_numpy(zero_copy_only=False)]
+    return _np(fn(arr))
+
+
+def _dense(arr):
+    import pyarrow as pa
+
+    return arr.cast(pa.large_string()) if _is_dict(arr) else arr
+
+
+def _trim(arr, many_values: bool = False):
     import pyarrow.compute as pc
 
-    return _by_dictionary(arr, pc.utf8_trim_whitespace)
+    return pc.utf8_trim_whitespace(arr) if many_values else _by_dictionary(arr, pc.utf8_trim_whitespace)
 
 
 def _clean(arr):
@@ -535,6 +573,8 @@ def _clean(arr):
     return _by_dictionary(arr, lambda a: pc.utf8_trim_whitespace(pc.replace_substring_regex(a, r"\s+", " ")))
 
 
+# Columns with (nearly) one value per report: trimmed directly, not through a dictionary.
+_MANY_VALUES = ("tracking_id", "reporter_name")
 # Columns that are matched, compared or parsed: trimmed. Free texts are kept as the file has them.
 _TRIMMED = ("tracking_id", "report_time", "category_id", "parent_instansi", "instansi_id", "province", "city",
             "district", "village", "setwapres", "rating", "reporter_name")
@@ -546,7 +586,9 @@ def parse_dates(values) -> tuple[np.ndarray, np.ndarray]:
     import pyarrow as pa
 
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        enc = values.combine_chunks().dictionary_encode() if isinstance(values, pa.ChunkedArray) else values.dictionary_encode()
+        enc = _single(values)
+        if not pa.types.is_dictionary(enc.type):
+            enc = enc.dictionary_encode()
         uniq = enc.dictionary.to_pylist()
         codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     else:
@@ -630,7 +672,7 @@ def parse(filename: str, data: bytes, snapshot_date: date | None = None, max_byt
             if isinstance(col, pd.Series):  # xlsx: real dates stay objects for the date parser
                 text[c.key] = col if c.kind == "date" else _xlsx_text(col)
             else:
-                text[c.key] = _trim(col) if (c.kind != "text" or c.key in _TRIMMED) else col
+                text[c.key] = _trim(col, c.key in _MANY_VALUES) if (c.kind != "text" or c.key in _TRIMMED) else col
         else:
             text[c.key] = None
     raw.table.clear()
@@ -640,7 +682,7 @@ def parse(filename: str, data: bytes, snapshot_date: date | None = None, max_byt
     nonempty = np.zeros(n, dtype=bool)
     for k in positions:
         v = text[k]
-        nonempty |= _filled(v) if isinstance(v, pd.Series) else _np(pc.not_equal(v, ""))
+        nonempty |= _filled(v) if isinstance(v, pd.Series) else _mask(v, lambda a: pc.not_equal(a, ""))
     if not nonempty.all():
         keep = np.flatnonzero(nonempty)
         take = pa.array(keep)
@@ -705,7 +747,7 @@ def parse(filename: str, data: bytes, snapshot_date: date | None = None, max_byt
             continue
         arr, bad = parse_dates(vals)
         if bad.any():
-            shown = (vals[bad].tolist() if isinstance(vals, pd.Series) else vals.filter(pa.array(bad)).to_pylist())
+            shown = (vals[bad].tolist() if isinstance(vals, pd.Series) else _dense(vals).filter(pa.array(bad)).to_pylist())
             probs.add_rows(rownum[bad], col.label, lambda i, shown=shown: (
                 f"tanggal '{shown[i]}' tidak dapat dibaca (contoh yang diterima: 3 Jan 2026, 3 Januari 2026, "
                 f"2026-01-03, 03/01/2026)."))
@@ -736,17 +778,17 @@ def parse(filename: str, data: bytes, snapshot_date: date | None = None, max_byt
     for c in cat.columns:
         if c.kind == "text" and c.key != "tracking_id":
             out[c.key] = _clean(text[c.key]) if c.key in _CLEANED else text[c.key]
-    out["status_key"] = pc.utf8_lower(out["status_raw"])
-    empty_status = _np(pc.equal(out["status_raw"], ""))
+    out["status_key"] = _dmap(out["status_raw"], pc.utf8_lower)
+    empty_status = _mask(out["status_raw"], lambda a: pc.equal(a, ""))
     if empty_status.any():
         probs.add_rows(rownum[empty_status], by["status_raw"].label, lambda i: "Status Laporan kosong.")
-    low = pc.utf8_lower(out["report_type"])
-    rah = _np(pc.match_substring(low, "rahasia"))
-    ano = _np(pc.match_substring(low, "anonim"))
-    biasa = _np(pc.is_in(low, value_set=pa.array(["", "biasa", "publik", "umum", "-"])))
+    low = _dmap(out["report_type"], pc.utf8_lower)
+    rah = _mask(low, lambda a: pc.match_substring(a, "rahasia"))
+    ano = _mask(low, lambda a: pc.match_substring(a, "anonim"))
+    biasa = _mask(low, lambda a: pc.is_in(a, value_set=pa.array(["", "biasa", "publik", "umum", "-"])))
     bad_rt = ~(biasa | ano | rah)
     if bad_rt.any():
-        vals = out["report_type"].filter(pa.array(bad_rt)).to_pylist()
+        vals = _dense(out["report_type"]).filter(pa.array(bad_rt)).to_pylist()
         probs.add_rows(rownum[bad_rt], by["report_type"].label,
                        lambda i: f"Tipe Laporan '{vals[i]}' tidak dikenal (Biasa, Anonim atau Rahasia).")
     rt = np.full(n, "Biasa", dtype=object)
@@ -755,15 +797,15 @@ def parse(filename: str, data: bytes, snapshot_date: date | None = None, max_byt
     out["report_type"] = pa.array(rt, type=pa.large_string())
 
     # rating 1-5 (may be empty)
-    rtext = pc.replace_substring(text["rating"], ",", ".")
-    num_ok = _np(pc.match_substring_regex(rtext, r"^\d+(\.\d+)?$"))
-    filled = _np(pc.not_equal(rtext, ""))
+    rtext = _dmap(text["rating"], lambda a: pc.replace_substring(a, ",", "."))
+    num_ok = _mask(rtext, lambda a: pc.match_substring_regex(a, r"^\d+(\.\d+)?$"))
+    filled = _mask(rtext, lambda a: pc.not_equal(a, ""))
     rating = np.full(n, np.nan)
     if num_ok.any():
-        rating[num_ok] = pc.cast(rtext.filter(pa.array(num_ok)), pa.float64()).to_numpy(zero_copy_only=False)
+        rating[num_ok] = pc.cast(_dense(rtext).filter(pa.array(num_ok)), pa.float64()).to_numpy(zero_copy_only=False)
     bad_r = (filled & ~num_ok) | (~np.isnan(rating) & ((rating < 1) | (rating > 5)))
     if bad_r.any():
-        vals = text["rating"].filter(pa.array(bad_r)).to_pylist()
+        vals = _dense(text["rating"]).filter(pa.array(bad_r)).to_pylist()
         probs.add_rows(rownum[bad_r], by["rating"].label, lambda i: f"Rating '{vals[i]}' harus angka 1 sampai 5.")
         rating[bad_r] = np.nan
     out["rating"] = rating

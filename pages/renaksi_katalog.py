@@ -97,7 +97,7 @@ with st.form("rk_add"):
     c1, c2 = st.columns([1, 3])
     code = c1.text_input("Kode", help="Contoh: I.2.8 (kegiatan), I.5 (program), KP VI (kelompok program)")
     new_title = c2.text_input("Uraian")
-    new_years = st.multiselect("Tahun rencana", YEARS)
+    new_years = st.multiselect("Tahun rencana", YEARS, placeholder="Pilih tahun")
     new_parties = st.text_input("Pihak terlibat")
     new_notes = st.text_input("Catatan")
     if st.form_submit_button("Tambah", type="primary"):

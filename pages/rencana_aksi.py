@@ -33,9 +33,11 @@ all_items = renaksi.list_items(actor, today=today, include_retired=show_retired)
 kp_titles = {it.kp: it.title for it in all_items if it.level == "kp"}
 
 c1, c3, c4, c5 = st.columns([2, 2, 2, 1])
-f_kp = c1.multiselect("Kelompok program", list(kp_titles), format_func=lambda k: f"KP {k} {kp_titles[k]}", key="ra_f_kp")
-f_party = c3.multiselect("Pihak terlibat", renaksi.all_party_tokens(all_items), key="ra_f_party")
-f_status = c4.multiselect("Status", list(sr.STATUSES), format_func=sr.status_label, key="ra_f_status")
+f_kp = c1.multiselect("Kelompok program", list(kp_titles), format_func=lambda k: f"KP {k} {kp_titles[k]}", key="ra_f_kp", placeholder="Semua KP")
+f_party = c3.multiselect("Pihak terlibat", renaksi.all_party_tokens(all_items), key="ra_f_party",
+                         placeholder="Semua pihak")
+f_status = c4.multiselect("Status", list(sr.STATUSES), format_func=sr.status_label, key="ra_f_status",
+                          placeholder="Semua status")
 f_late = c5.selectbox("Keterlambatan", ["Semua", "Terlambat", "Tidak terlambat"], key="ra_f_late")
 f_late = {"Semua": None, "Terlambat": True, "Tidak terlambat": False}[f_late]
 c2, c6, c7 = st.columns([2, 2, 1])

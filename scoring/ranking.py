@@ -271,6 +271,22 @@ def compact_timing(timing: pd.DataFrame, cap: int, cap_completion: int) -> pd.Da
     return out
 
 
+def merge_parts(pieces: Sequence[tuple[pd.DataFrame, pd.DataFrame]], cap: int,
+                cap_completion: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(counts, compact timing) of several row chunks -> those of all the rows (both are sums)."""
+    counts = pd.concat([c for c, _ in pieces], ignore_index=True)
+    for c in ("state", "category"):
+        if c in counts:
+            counts[c] = counts[c].astype(object)
+    keys = [c for c in ("unit_id", "state", "month", "category") if c in counts]
+    counts = counts.groupby(keys, dropna=False, sort=True).sum().reset_index()
+    timing = pd.concat([t for _, t in pieces], ignore_index=True)
+    for c in ("state", "classification"):
+        if c in timing:
+            timing[c] = timing[c].astype(object)
+    return counts, compact_timing(timing, cap, cap_completion)
+
+
 def _pct(num: pd.Series, den: pd.Series) -> pd.Series:
     out = 100.0 * num.astype(float) / den.astype(float).where(den > 0)
     return out.round(2)

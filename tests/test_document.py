@@ -351,7 +351,10 @@ def test_cli_export_document(blitar, tmp_path, capsys):
     tables = docx_tables(out.read_bytes())
     assert [r[1] for r in tables[5][1:]] == ["3,50", "3,56", "3,40", "4,00", "3,67"]
     assert [r[3] for r in tables[5][1:]] == ["2", "3", "1", "5", "4"]
-    pdf = tmp_path / "sub" / "lampiran.pdf"
+    assert manage.main(["export-document", "--unit", "Pemerintah Kabupaten Blitar", "--year", "2022",
+                        "--out", str(tmp_path / "tidak-ada" / "x.pdf")]) == 1
+    assert "Folder" in capsys.readouterr().err and not (tmp_path / "tidak-ada").exists()
+    pdf = tmp_path / "lampiran.pdf"
     assert manage.main(["export-document", "--unit", "Pemerintah Kabupaten Blitar", "--year", "2022",
                         "--out", str(pdf)]) == 0
     assert pdf.read_bytes().startswith(b"%PDF-")

@@ -246,3 +246,15 @@ def test_compact_timing_changes_no_number():
     assert len(small) < len(timing)
     assert rk.ranking_document(rk.rank_parts(counts, small, 2026, S, RULES, NAMES)) == full
     assert full == rk.ranking_document(rk.compute_ranking(case(), 2026, S, RULES, CAL, NAMES))
+
+
+def test_parts_of_chunks_merge_to_the_parts_of_all():
+    ev_all = rk.evaluate(case(), S, RULES, CAL)
+    whole = rk.parts(ev_all)
+    f = case()
+    pieces = [rk.parts(rk.evaluate(f.iloc[i:i + 4], S, RULES, CAL)) for i in range(0, len(f), 4)]
+    pieces = [(c, rk.compact_timing(t, 9, 64)) for c, t in pieces]
+    counts, timing = rk.merge_parts(pieces, 9, 64)
+    a = rk.ranking_document(rk.rank_parts(*whole, 2026, S, RULES, NAMES))
+    assert rk.ranking_document(rk.rank_parts(counts, timing, 2026, S, RULES, NAMES)) == a
+    assert rk.tabel2(counts, rk.flag(timing, RULES), 2026, 3) == rk.tabel2(whole[0], whole[1], 2026, 3)

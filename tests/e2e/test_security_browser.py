@@ -99,7 +99,7 @@ def test_script_in_unit_name_and_note_is_shown_as_text(hostile_data, page):
     # The option was found by its literal text (above); nothing of it became HTML.
     assert _injected(page) == 0
     page.get_by_role("button", name="Mulai asesmen").click()
-    page.get_by_text("Terisi 0 dari 22 pertanyaan").wait_for()
+    page.get_by_text("Terisi 0 dari 22 pertanyaan").wait_for(timeout=90_000)
     note = page.get_by_label("Catatan").first
     note.fill(f"Catatan {PAYLOAD}")
     note.press("Tab")  # leaving the field saves it
@@ -112,7 +112,7 @@ def test_script_in_unit_name_and_note_is_shown_as_text(hostile_data, page):
     wait_idle(page)
     _choose(page, "Unit", "Unit Uji <script>", option)
     _choose(page, "Tahun", "2025", "2025")
-    page.get_by_text("Terisi 0 dari 22 pertanyaan").wait_for()
+    page.get_by_text("Terisi 0 dari 22 pertanyaan").wait_for(timeout=90_000)
     assert page.get_by_label("Catatan").first.input_value() == f"Catatan {PAYLOAD}"
     assert _injected(page) == 0
     screenshot(page, "script_shown_as_text")
