@@ -241,32 +241,60 @@ class ImportResult:
     added_aliases: tuple[str, ...] = ()
 
 
+# Free texts and identifiers: (nearly) one value per report, hashed row by row together.
+_ROW_TEXT = ("tracking_id", "reporter_name", "title", "body_initial", "body_final")
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, vectorised (uint64 arithmetic wraps)."""
+    with np.errstate(over="ignore"):
+        x = x ^ (x >> np.uint64(30))
+        x = x * np.uint64(0xBF58476D1CE4E5B9)
+        x = x ^ (x >> np.uint64(27))
+        x = x * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def _h64(b: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(b, digest_size=8).digest(), "big")
+
+
 def _content_hash(frame: pd.DataFrame) -> np.ndarray:
-    """64-bit hash (blake2b) of each row's content, to tell updated from unchanged reports."""
+    """A 64-bit hash of each row's content (to tell updated from unchanged reports), independent of how
+    a column is held (text or categorical): columns with few distinct values are hashed once per value,
+    dates and ratings numerically, the free texts together row by row (blake2b)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cols = [c.key for c in lapor_file.catalogue().columns]
-    out = np.empty(len(frame), dtype=np.int64)
-    sep = pa.scalar("\x1f", type=pa.large_string())
-    for start in range(0, len(frame), 100_000):
-        part = frame.iloc[start:start + 100_000]
-        arrs = []
-        for c in cols:
-            v = part[c]
+    n = len(frame)
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i, c in enumerate(x.key for x in lapor_file.catalogue().columns):
+            v = frame[c]
+            salt = np.uint64((0x9E3779B97F4A7C15 * (i + 1)) & 0xFFFFFFFFFFFFFFFF)
+            if c in _ROW_TEXT:
+                continue
             if v.dtype.kind == "M":
-                a = v.to_numpy().astype("datetime64[D]")
-                txt = np.datetime_as_string(a, unit="D").astype(object)
-                txt[np.isnat(a)] = ""
-                arrs.append(pa.array(txt, type=pa.large_string()))
+                col = v.to_numpy().astype("datetime64[D]").view(np.int64).astype(np.uint64)
             elif v.dtype.kind == "f":
-                arrs.append(pc.fill_null(pc.cast(pa.array(v.to_numpy(), from_pandas=True), pa.large_string()), ""))
+                a = v.to_numpy(dtype=float)
+                col = np.where(np.isnan(a), 0.0, a).view(np.uint64) ^ np.where(np.isnan(a), np.uint64(1), np.uint64(0))
             else:
-                arrs.append(pc.cast(pa.array(v.array if hasattr(v, "array") else v), pa.large_string()))
-        joined = pc.binary_join_element_wise(*arrs, sep).cast(pa.large_binary()).to_pylist()
-        digests = b"".join([hashlib.blake2b(b, digest_size=8).digest() for b in joined])
-        out[start:start + len(part)] = np.frombuffer(digests, dtype=">i8")
-    return out
+                codes, uniques = pd.factorize(v, use_na_sentinel=True)
+                vals = np.array([_h64(str(u).encode()) for u in uniques] + [0], dtype=np.uint64)
+                col = vals[np.where(codes < 0, len(uniques), codes)]
+            h ^= _mix64(col + salt)
+        sep = pa.scalar("\x1f", type=pa.large_string())
+        for start in range(0, n, 200_000):
+            part = frame.iloc[start:start + 200_000]
+            arrs = [pc.cast(pa.array(part[c].array if hasattr(part[c], "array") else part[c], from_pandas=True),
+                            pa.large_string()) for c in _ROW_TEXT]
+            arrs = [pc.fill_null(a, "") for a in arrs]
+            joined = pc.binary_join_element_wise(*arrs, sep).cast(pa.large_binary()).to_pylist()
+            digest = np.frombuffer(b"".join([hashlib.blake2b(b, digest_size=8).digest() for b in joined]), dtype=">u8")
+            h[start:start + len(part)] ^= _mix64(digest.astype(np.uint64))
+    return h.view(np.int64)
 
 
 def _status_table(s: Session) -> dict[str, str]:
@@ -281,12 +309,13 @@ def _alias_index(s: Session) -> dict[str, int]:
 
 
 def _unknowns(values: pd.Series, rows: pd.Series, known: Callable[[str], bool]) -> list[UnknownValue]:
-    out = []
-    df = pd.DataFrame({"v": values.to_numpy(dtype=object), "row": rows.to_numpy()})
-    for v, g in df.groupby("v", sort=True):
-        if v and not known(v):
-            out.append(UnknownValue(str(v), len(g), tuple(int(r) for r in g["row"].iloc[:10])))
-    return out
+    """The distinct values `known` refuses, with their count and first rows (checked once per value)."""
+    bad = sorted(str(v) for v in pd.unique(values) if v is not None and v == v and str(v) and not known(str(v)))
+    if not bad:
+        return []
+    mask = values.isin(bad).to_numpy()
+    df = pd.DataFrame({"v": values[mask].astype(object).to_numpy(), "row": rows.to_numpy()[mask]})
+    return [UnknownValue(v, len(g), tuple(int(r) for r in g["row"].iloc[:10])) for v, g in df.groupby("v", sort=True)]
 
 
 def _latest_snapshot(s: Session) -> Optional[ComplaintSnapshot]:
@@ -431,17 +460,27 @@ def _executemany(conn, sql_qmark: str, rows: list[tuple]) -> None:
 
 
 def _db_dates(values: np.ndarray, sqlite: bool) -> list:
-    """datetime64 values -> what the driver takes: ISO text on SQLite, date objects elsewhere; None for NaT."""
-    import pyarrow as pa
-
-    a = pa.array(np.asarray(values).astype("datetime64[D]"), from_pandas=True)
-    return (a.cast(pa.string()) if sqlite else a).to_pylist()
+    """datetime64 values -> what the driver takes: ISO text on SQLite, date objects elsewhere; None for NaT.
+    Converted once per distinct date (a chunk holds a few hundred at most)."""
+    a = np.asarray(values).astype("datetime64[D]")
+    codes, uniq = pd.factorize(a.view(np.int64), use_na_sentinel=False)
+    days = uniq.astype("datetime64[D]")
+    conv = np.datetime_as_string(days, unit="D").astype(object) if sqlite else days.astype(object)
+    conv[np.isnat(days)] = None
+    return conv[codes].tolist()
 
 
 def _db_text(values: pd.Series, empty_as_none: bool = True) -> list:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if isinstance(values.dtype, pd.CategoricalDtype):  # once per category, then a C-level take
+        cats = values.cat.categories.astype(object).to_numpy()
+        table = np.append(cats, None)
+        if empty_as_none:
+            table[table == ""] = None
+        codes = values.cat.codes.to_numpy()
+        return table[np.where(codes < 0, len(cats), codes)].tolist()
     a = pa.array(values.array if hasattr(values, "array") else values, from_pandas=True)
     if not pa.types.is_string(a.type) and not pa.types.is_large_string(a.type):
         a = a.cast(pa.large_string())
@@ -481,8 +520,11 @@ _REPORT_INDEXES = (  # as migrations/versions/0003_complaints.py creates them
 def _report_rows(f: pd.DataFrame, sqlite: bool, order: list[str], rows: np.ndarray | None = None) -> Iterable[list[tuple]]:
     """Chunks of DB tuples with the columns in `order`, for the rows at positions `rows` (default all)."""
     n = len(f) if rows is None else len(rows)
+    f = f[[c for c in order if c in f]]  # only the columns written (a view)
+    contiguous = rows is None or (n > 0 and int(rows[-1]) - int(rows[0]) + 1 == n)
+    first = 0 if rows is None or n == 0 else int(rows[0])
     for start in range(0, n, CHUNK):
-        p = f.iloc[start:start + CHUNK] if rows is None else f.iloc[rows[start:start + CHUNK]]
+        p = f.iloc[first + start:first + start + CHUNK] if contiguous else f.iloc[rows[start:start + CHUNK]]
         conv = {
             "id": lambda: _db_int(p["id"]), "year": lambda: _db_int(p["year"]),
             "tracking_id": lambda: _db_text(p["tracking_id"], empty_as_none=False),
@@ -519,8 +561,9 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
     sqlite = conn.dialect.name == "sqlite"
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(4107)"))  # one import at a time
-    if sqlite:  # a bigger page cache for this import's index inserts (this connection only)
+    if sqlite:  # a bigger page cache and in-memory sorting for this import's indexes (this connection only)
         conn.exec_driver_sql("PRAGMA cache_size=-131072")
+        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
     f = parsed.frame
     if not f["tracking_id"].is_monotonic_increasing:  # inserts in key order keep the indexes' B-trees cheap
         f = f.iloc[np.lexsort((f["tracking_id"].to_numpy(dtype=object),
@@ -541,7 +584,7 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
                          {"raw": raw, "state": state, "via": parsed.filename})
             smap[key] = state
             added_statuses.append(str(raw))
-    keys_u = pd.unique(f["status_key"].to_numpy(dtype=object))
+    keys_u = pd.unique(f["status_key"])
     f["state"] = f["status_key"].map({k: smap.get(lapor_file.status_key(k)) for k in keys_u})
     missing = f[f["state"].isna()]
     if len(missing):
@@ -577,7 +620,7 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
             audit.record(s, actor, "unit.alias_add", "unit", u.id, None, {"alias": name, "via": parsed.filename})
             aliased.append(name)
         index[key] = int(u.id)
-    names_u = pd.unique(f["instansi_name"].to_numpy(dtype=object))
+    names_u = pd.unique(f["instansi_name"])
     unit_of = {n: index.get(alias_key(n), np.nan) for n in names_u}  # once per distinct name
     f["unit_id"] = f["instansi_name"].map(unit_of).astype(float)
     f.loc[f["instansi_name"] == "", "unit_id"] = np.nan

@@ -52,9 +52,10 @@ r = d.row
 if r:
     m = st.columns(6)
     m[0].metric("Diterima", int(r["received"]))
-    m[1].metric("% ditindaklanjuti", ui.fmt_pct(r["followed_up_pct"]))
-    m[2].metric("% tepat waktu", ui.fmt_pct(None if pd.isna(r["on_time_pct"]) else r["on_time_pct"]))
-    m[3].metric("% selesai", ui.fmt_pct(None if pd.isna(r["resolved_pct"]) else r["resolved_pct"]))
+    pct = lambda k: ui.fmt_pct(None if pd.isna(r[k]) else float(r[k]))  # noqa: E731
+    m[1].metric("% ditindaklanjuti", pct("followed_up_pct"))
+    m[2].metric("% tepat waktu", pct("on_time_pct"))
+    m[3].metric("% selesai", pct("resolved_pct"))
     m[4].metric("Terlambat", int(r["overdue"]))
     m[5].metric("Skor", "-" if pd.isna(r["score"]) else ui.fmt_num(r["score"]))
 st.subheader("Penjelasan skor")

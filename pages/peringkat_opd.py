@@ -133,11 +133,8 @@ if len(scored):
                                        y=alt.Y("Unit:N", sort="-x", title=None), tooltip=["Unit", "Skor"])
                     .properties(title="Skor per unit", height=max(200, 18 * len(scored))), width="stretch")
 trend = res.trend()
-if kind != "semua":
-    trend = trend[trend["unit_id"].isin(units["unit_id"])]
 if len(trend):
-    t = trend.groupby("month", as_index=False)[["received", "assessable", "followed_up", "overdue"]].sum()
-    t["% ditindaklanjuti"] = (100.0 * t["followed_up"] / t["assessable"].where(t["assessable"] > 0)).round(2)
+    t = rk.trend_total(trend, None if kind == "semua" and not only_assessed else units["unit_id"].tolist())
     long = pd.concat([pd.DataFrame({"Bulan": t["month"], "Nilai": t["received"], "Ukuran": "Laporan diterima"}),
                       pd.DataFrame({"Bulan": t["month"], "Nilai": t["overdue"], "Ukuran": "Terlambat (saat snapshot)"})])
     st.altair_chart(alt.Chart(long).mark_line(point=True).encode(

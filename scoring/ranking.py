@@ -143,7 +143,7 @@ def day_numbers(frame: pd.DataFrame, snapshot: date, cal: WorkCalendar) -> pd.Da
     followed up (if on or before S); `d_lower` base -> last snapshot seeing it still waiting; `d_wait`
     base -> S. base = disposition date when known, else Tanggal Laporan Masuk. NaN when unknown.
     (The database computes the same numbers with a join on its working-day table.)"""
-    f = frame.copy()
+    f = frame.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     for c in ("state", "classification", "category"):  # few distinct values: cheap to compare and group
         if c in f and f[c].dtype != "category":
             f[c] = f[c].astype("category")
@@ -177,7 +177,7 @@ def flag(t: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """The rules on working-day numbers (a copy of `t`, rows of any state, plus): `limit`, `waiting`,
     `overdue`, `days_waiting`, `followed_up`, `on_time`, `late`, `timing_known`, `days_to_follow_up`,
     `completion_overdue`, `assessable`, `resolved`."""
-    f = t.copy()
+    f = t.copy(deep=False)
     if "n" not in f:
         f["n"] = 1
     st = _state_flags(f)
@@ -225,7 +225,7 @@ def parts(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """An `evaluate` frame -> (counts, timing): counts per unit, state and month (n, ratings,
     n_fu_operator: reports still waiting in LAPOR! with an operator follow-up date); timing = the rows
     requiring follow-up, with their flags. The database produces the same two frames directly."""
-    d = ev.copy()
+    d = ev.copy(deep=False)
     w = d["n"].astype(int)
     r = pd.to_numeric(d["rating"], errors="coerce") if "rating" in d and "rating_sum" not in d else None
     counts = pd.DataFrame({
@@ -239,7 +239,7 @@ def parts(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             counts[extra] = d[extra]
     keys = [c for c in ("unit_id", "state", "month", "category") if c in counts]
     counts = counts.groupby(keys, dropna=False, sort=True).sum().reset_index()
-    return counts, d[d["assessable"]].copy()
+    return counts, d[d["assessable"]]
 
 
 def compact_timing(timing: pd.DataFrame, cap: int, cap_completion: int) -> pd.DataFrame:
@@ -648,6 +648,15 @@ def monthly_trend(counts: pd.DataFrame, timing: pd.DataFrame) -> pd.DataFrame:
         g["overdue"] = 0
     g["overdue"] = g["overdue"].fillna(0).astype(int)
     g = g.reset_index()
+    g["followed_up_pct"] = _pct(g["followed_up"], g["assessable"])
+    g["resolved_pct"] = _pct(g["resolved"], g["assessable"])
+    return g
+
+
+def trend_total(trend: pd.DataFrame, unit_ids: Sequence[int] | None = None) -> pd.DataFrame:
+    """A monthly_trend summed over units (all, or `unit_ids`): received, followed up, selesai, overdue."""
+    t = trend if unit_ids is None else trend[trend["unit_id"].isin(list(unit_ids))]
+    g = t.groupby("month", as_index=False)[["received", "assessable", "followed_up", "resolved", "overdue"]].sum()
     g["followed_up_pct"] = _pct(g["followed_up"], g["assessable"])
     g["resolved_pct"] = _pct(g["resolved"], g["assessable"])
     return g
