@@ -13,7 +13,7 @@ import hashlib
 import threading
 from functools import lru_cache
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Callable, Iterable, Mapping, Optional
 
 import numpy as np
@@ -562,8 +562,7 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(4107)"))  # one import at a time
     if sqlite:  # a bigger page cache and in-memory sorting for this import's indexes (this connection only)
-        conn.exec_driver_sql("PRAGMA cache_size=-131072")
-        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        conn.exec_driver_sql("PRAGMA cache_size=-131072")  # temp_store=MEMORY is set on connect (db.py)
     f = parsed.frame
     if not f["tracking_id"].is_monotonic_increasing:  # inserts in key order keep the indexes' B-trees cheap
         f = f.iloc[np.lexsort((f["tracking_id"].to_numpy(dtype=object),

@@ -21,7 +21,6 @@ from datetime import date
 from typing import Sequence
 
 import numpy as np
-import pandas as pd
 
 from .datafiles import load_yaml
 

@@ -93,9 +93,7 @@ def test_round_trip_per_format(seeded, admin, name):
     assert r.loc["5049672", "category_id"] == "246" and r.loc["5049672", "report_time"] == "08:15"
 
 
-def test_every_format_stores_the_same_reports(seeded, admin, tmp_path, monkeypatch):
-    from tests.conftest import _fresh  # noqa: F401  (the seeded fixture gives one database per test)
-
+def test_every_format_stores_the_same_reports(seeded, admin):
     imp(admin, S1_FILES[0])
     ref = reports()
     for name in S1_FILES[1:]:
@@ -154,7 +152,6 @@ def test_ranking_at_each_snapshot_and_history_path_agrees(seeded, admin):
     assert sos["on_time_pct"] == 0.0 and not sos["assessed"]
     # the history path gives the same ranking as the stored current view at the latest snapshot
     from assessment.db import read_only
-    from assessment.models import ComplaintSnapshot
     from scoring import ranking as rk
 
     with read_only() as s:
