@@ -27,7 +27,7 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
 test: install browser
-	$(PY) -m pytest -q -p no:cacheprovider
+	env -u MONEV_TEST_DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider
 	@if [ -n "$$MONEV_TEST_DATABASE_URL" ]; then \
 	  echo "== the same suite on PostgreSQL =="; \
 	  $(PY) -m pytest -q -p no:cacheprovider; \
