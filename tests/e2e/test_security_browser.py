@@ -45,10 +45,15 @@ def hostile_data(portal_db):
     from assessment import complaints, units
     from assessment.permissions import SYSTEM
 
+    from datetime import timedelta
+
     units.create_unit(SYSTEM, UNIT, "opd")
+    # Newer than any snapshot another browser test imported into the shared server's database.
+    latest = max([v.snapshot_date for v in complaints.list_snapshots(SYSTEM)] + [date.today()])
+    when = latest + timedelta(days=1)
     text = FIXTURE.read_text(encoding="utf-8").replace("Pelapor Contoh", NAME)
-    text = text.replace("Tanggal Generate,2026-03-27", f"Tanggal Generate,{date.today().isoformat()}")
-    complaints.commit_import(SYSTEM, "uji-keamanan.csv", text.encode("utf-8"), snapshot_date=date.today())
+    text = text.replace("Tanggal Generate,2026-03-27", f"Tanggal Generate,{when.isoformat()}")
+    complaints.commit_import(SYSTEM, "uji-keamanan.csv", text.encode("utf-8"), snapshot_date=when)
     return portal_db
 
 
