@@ -142,7 +142,7 @@ def day_numbers(frame: pd.DataFrame, snapshot: date, cal: WorkCalendar) -> pd.Da
     `d_report_fu` Tanggal Laporan Masuk -> that follow-up; `d_upper` base -> first snapshot seeing it
     followed up (if on or before S); `d_lower` base -> last snapshot seeing it still waiting; `d_wait`
     base -> S. base = disposition date when known, else Tanggal Laporan Masuk. NaN when unknown.
-    (The database computes the same numbers with a join on its working-day table.)"""
+    """
     f = frame.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     for c in ("state", "classification", "category"):  # few distinct values: cheap to compare and group
         if c in f and f[c].dtype != "category":
@@ -224,7 +224,8 @@ def evaluate(frame: pd.DataFrame, snapshot: date, rules: Rules, cal: WorkCalenda
 def parts(ev: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """An `evaluate` frame -> (counts, timing): counts per unit, state and month (n, ratings,
     n_fu_operator: reports still waiting in LAPOR! with an operator follow-up date); timing = the rows
-    requiring follow-up, with their flags. The database produces the same two frames directly."""
+    requiring follow-up, with their flags. `compact_timing` groups the latter; both are what the
+    portal stores per snapshot and year (assessment.complaints, table complaintaggregate)."""
     d = ev.copy(deep=False)
     w = d["n"].astype(int)
     r = pd.to_numeric(d["rating"], errors="coerce") if "rating" in d and "rating_sum" not in d else None
