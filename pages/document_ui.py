@@ -36,3 +36,9 @@ def document_buttons(view: AssessmentView) -> None:
     c2.download_button("Unduh dokumen (PDF)", data=make("pdf"), file_name=_stem(view) + ".pdf",
                        mime=document.PDF_MIME, icon=":material/picture_as_pdf:", on_click="ignore",
                        key=f"doc_pdf_{view.id}")
+
+
+if __name__ == "__main__":  # opened as a page in Streamlit's legacy mode: route it through app.py
+    from pages import ui
+
+    ui.ensure_routed()

@@ -46,3 +46,9 @@ def check() -> Optional[Actor]:
         return None
     st.session_state["last_seen"] = time.time()
     return actor
+
+
+if __name__ == "__main__":  # opened as a page in Streamlit's legacy mode: route it through app.py
+    from pages import ui
+
+    ui.ensure_routed()

@@ -17,7 +17,22 @@ def current_actor() -> Optional[Actor]:
     return st.session_state.get("actor")
 
 
+def ensure_routed() -> None:
+    """Send a page that Streamlit ran on its own back through app.py.
+
+    With a pages/ folder beside app.py, Streamlit starts in its legacy multipage mode: until app.py
+    has called st.navigation once, a request for a page URL runs that file directly, past app.py's
+    session checks and menu. Switching the mode off and rerunning makes app.py route the request
+    (and refuse pages the user may not open)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def require_actor() -> Actor:
+    ensure_routed()
     actor = current_actor()
     if actor is None:
         st.warning("Silakan masuk (login) terlebih dahulu.")
@@ -26,6 +41,7 @@ def require_actor() -> Actor:
 
 
 def header(title: str, explanation: str) -> None:
+    ensure_routed()
     st.title(title)
     st.caption(explanation)
 
@@ -120,3 +136,7 @@ def unit_year_picker(units, key: str = "sel", default_year: Optional[int] = None
     unit_id = c1.selectbox("Unit", ids, format_func=lambda i: names[i], key=unit_key)
     year = c2.selectbox("Tahun", years, key=year_key)
     return unit_id, int(year)
+
+
+if __name__ == "__main__":  # this helper module opened as a page in legacy mode
+    ensure_routed()

@@ -89,26 +89,34 @@ def portal(tmp_path_factory: pytest.TempPathFactory):
         r = p.manage("create-user", "--role", role, "--username", p.username(role), "--full-name",
                      f"Pengguna Uji {role}", *extra, input_text=p.passwords[role] + "\n")
         assert r.returncode == 0, r.stderr
+    proc, p.url = start_streamlit(env, tmp / "streamlit.log")
+    yield p
+    stop_streamlit(proc)
+
+
+def start_streamlit(env: dict, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """A new `streamlit run app.py` process on a free port; returns it and its URL once healthy."""
     port = _free_port()
-    log = open(tmp / "streamlit.log", "w")
+    log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    p.url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
-            with urllib.request.urlopen(p.url + "/_stcore/health", timeout=2) as resp:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
                 if resp.status == 200:
-                    break
+                    return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.terminate()
-        raise RuntimeError("streamlit did not start: " + (tmp / "streamlit.log").read_text()[-2000:])
-    yield p
+    stop_streamlit(proc)
+    raise RuntimeError("streamlit did not start: " + log_path.read_text()[-2000:])
+
+
+def stop_streamlit(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)

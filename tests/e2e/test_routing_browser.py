@@ -1,0 +1,38 @@
+"""A page URL opened first on a freshly started server still goes through app.py.
+
+Streamlit starts in its legacy multipage mode when a pages/ folder sits beside app.py: until app.py
+has called st.navigation once, a request for /audit would run pages/audit.py directly, listing every
+file in pages/ as the menu and skipping app.py's session checks. pages/ui.ensure_routed() reroutes it.
+"""
+from __future__ import annotations
+
+from tests.e2e.conftest import login, screenshot, start_streamlit, stop_streamlit, wait_idle
+
+
+def _nav_labels(page) -> list[str]:
+    nav = page.locator("[data-testid='stSidebarNav']")
+    return [t.strip() for t in nav.inner_text().splitlines() if t.strip()] if nav.count() else []
+
+
+def test_first_request_to_a_page_url_is_routed_through_app(portal, page, tmp_path):
+    proc, url = start_streamlit(portal.env, tmp_path / "fresh.log")  # a new process: legacy mode armed
+    try:
+        page.goto(url + "/audit")
+        page.get_by_text("Masuk ke Portal Monev SP4N-LAPOR!").wait_for(timeout=60000)
+        wait_idle(page)
+        screenshot(page, "routing-direct-audit")
+        labels = _nav_labels(page)
+        assert "Masuk" in labels and "Statistik Publik" in labels, labels
+        # The legacy menu would list the helper modules and every page file.
+        for leaked in ("ui", "session", "document ui", "audit", "Jejak Audit", "Scorecard Pimpinan"):
+            assert leaked not in labels, labels
+        assert page.get_by_text("Catatan setiap perubahan data di portal").count() == 0
+
+        # Logging in from there works and the menu is the role's own.
+        portal_here = type(portal)(url=url, database_url=portal.database_url, env=portal.env,
+                                   passwords=portal.passwords)
+        login(page, portal_here, "operator_opd")
+        labels = _nav_labels(page)
+        assert "Asesmen Mandiri" in labels and "Jejak Audit" not in labels, labels
+    finally:
+        stop_streamlit(proc)
