@@ -14,8 +14,12 @@ The round of one assessment has two phases.
    The audit log does not show the values of unsubmitted scores either: a save is recorded with the
    questions it changed, a submission with the number of answers and a SHA-256 fingerprint of the
    set, and the opening of the consensus with every submitted set in full.
-2. Konsensus. A holder of Perm.ASSESSMENT_CONSENSUS (the team lead: tim_asesor or admin) opens the
-   consensus once at least two members have submitted. Independent scoring is then closed (drafts
+2. Konsensus. The ketua tim (team lead) opens the consensus once at least two members have submitted.
+   The ketua is designated per assessment (unit + year) by an admin (`set_lead`, Perm.USERS_MANAGE:
+   composing the team is people management): one active user with the role tim_asesor, changeable by
+   an admin while the assessment is editable, every designation audited (`consensus.lead_set`). Only
+   the designated ketua, or an admin, may open the consensus and set consensus scores (`_require_lead`,
+   after Perm.ASSESSMENT_CONSENSUS); until a ketua is designated only an admin may. Independent scoring is then closed (drafts
    not submitted are left out and can no longer be changed) and everyone who may read the
    assessment sees every submitted score, the spread, the flags (spread >= 2) and the agreement
    figures. The lead sets the consensus score per question with a note (required wherever the
@@ -44,11 +48,13 @@ from .assessments import STATES, AnswerChange
 from .db import read_only, transaction
 from .errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from .models import (
-    Answer, Assessment, AssessorSubmission, ConsensusDecision, ConsensusRound, IndividualScore, Unit, utcnow,
+    Answer, Assessment, AssessorSubmission, ConsensusDecision, ConsensusLead, ConsensusRound, IndividualScore, Unit,
+    User, utcnow,
 )
 from .permissions import Actor, Perm, can, require
 
 ASSESSOR_ROLES = frozenset({"tim_asesor", "admin"})
+LEAD_ROLE = "tim_asesor"  # the role a ketua tim must have
 MIN_SUBMITTED = 2
 NOTE_LIMIT = 4000
 
@@ -78,6 +84,21 @@ class AssessorStatus:
 
 
 @dataclass(frozen=True)
+class LeadInfo:
+    """The designated ketua tim of an assessment."""
+
+    username: str
+    full_name: str
+    designated_by: str
+    designated_at: datetime
+
+    @property
+    def label(self) -> str:
+        return f"{self.full_name} ({self.username})" if self.full_name and self.full_name != self.username \
+            else self.username
+
+
+@dataclass(frozen=True)
 class RoundStatus:
     assessment_id: int
     unit_id: int
@@ -98,6 +119,11 @@ class RoundStatus:
     score_reason: str
     can_open: bool
     can_decide: bool
+    lead: Optional[LeadInfo] = None
+    is_lead: bool = False  # the actor is the designated ketua tim
+    may_lead: bool = False  # the actor may open/set the consensus (the ketua, or an admin)
+    lead_reason: str = ""  # why not, in Bahasa Indonesia ("" when may_lead)
+    can_set_lead: bool = False  # the actor may designate or change the ketua tim (admin)
 
     @property
     def opened(self) -> bool:
@@ -191,6 +217,21 @@ def _is_assessor(actor: Actor, unit_id: int) -> bool:
     return actor.role in ASSESSOR_ROLES and can(actor, Perm.ASSESSMENT_EDIT, unit_id)
 
 
+def lead_rule(actor: Actor, unit_id: int, lead: Optional[str], lead_label: str = "") -> tuple[bool, str]:
+    """May this actor open the consensus and set consensus scores? (True, "") or (False, reason)."""
+    if not can(actor, Perm.ASSESSMENT_CONSENSUS, unit_id):
+        return False, "Konsensus dibuka dan ditetapkan oleh ketua tim (atau admin)."
+    if actor.role == "admin":
+        return True, ""
+    if lead is None:
+        return False, ("Ketua tim asesmen ini belum ditetapkan. Admin menetapkan ketua tim di halaman Konsensus; "
+                       "sampai itu hanya admin yang dapat membuka konsensus dan menetapkan nilai konsensus.")
+    if actor.role == LEAD_ROLE and actor.username == lead:
+        return True, ""
+    return False, (f"Hanya ketua tim ({lead_label or lead}) atau admin yang dapat membuka konsensus dan "
+                   "menetapkan nilai konsensus.")
+
+
 # --- reading ---------------------------------------------------------------------------------------
 
 def _load(s: Session, assessment_id: int) -> Assessment:
@@ -217,6 +258,23 @@ def _scores(s: Session, a: Assessment, assessor: str | None = None) -> dict[str,
 
 def _round(s: Session, a: Assessment) -> Optional[ConsensusRound]:
     return s.exec(select(ConsensusRound).where(ConsensusRound.assessment_id == a.id)).first()
+
+
+def _lead(s: Session, a: Assessment) -> Optional[ConsensusLead]:
+    return s.exec(select(ConsensusLead).where(ConsensusLead.assessment_id == a.id)).first()
+
+
+def _lead_info(row: Optional[ConsensusLead]) -> Optional[LeadInfo]:
+    return None if row is None else LeadInfo(row.lead, row.full_name, row.designated_by, row.designated_at)
+
+
+def _require_lead(s: Session, actor: Actor, a: Assessment) -> None:
+    """Perm.ASSESSMENT_CONSENSUS, then: the designated ketua tim of this assessment, or an admin."""
+    require(actor, Perm.ASSESSMENT_CONSENSUS, unit_id=a.unit_id)
+    info = _lead_info(_lead(s, a))
+    ok, reason = lead_rule(actor, a.unit_id, info.username if info else None, info.label if info else "")
+    if not ok:
+        raise PermissionDenied(reason)
 
 
 def _status(s: Session, actor: Actor, a: Assessment) -> RoundStatus:
@@ -246,7 +304,9 @@ def _status(s: Session, actor: Actor, a: Assessment) -> RoundStatus:
         can_score, score_reason = False, "Nilai Anda sudah diajukan dan tidak dapat diubah lagi."
     else:
         can_score, score_reason = True, ""
-    lead = can(actor, Perm.ASSESSMENT_CONSENSUS, a.unit_id)
+    lead_info = _lead_info(_lead(s, a))
+    lead, lead_reason = lead_rule(actor, a.unit_id, lead_info.username if lead_info else None,
+                                  lead_info.label if lead_info else "")
     return RoundStatus(
         assessment_id=a.id, unit_id=a.unit_id, unit_name=unit.name if unit else "?", year=a.year, state=a.state,
         total=inst.question_count, assessors=people, opened_by=rnd.opened_by if rnd else None,
@@ -254,6 +314,8 @@ def _status(s: Session, actor: Actor, a: Assessment) -> RoundStatus:
         can_view=can_view, view_reason=view_reason, can_score=can_score, score_reason=score_reason,
         can_open=lead and editable and rnd is None and n_sub >= MIN_SUBMITTED,
         can_decide=lead and editable and rnd is not None,
+        lead=lead_info, is_lead=bool(lead_info and actor.role == LEAD_ROLE and actor.username == lead_info.username),
+        may_lead=lead, lead_reason=lead_reason, can_set_lead=can(actor, Perm.USERS_MANAGE) and editable,
     )
 
 
@@ -426,7 +488,7 @@ def open_consensus(actor: Actor, assessment_id: int) -> None:
     """The team lead closes independent scoring and opens the comparison to the team."""
     with transaction() as s:
         a = _load(s, assessment_id)
-        require(actor, Perm.ASSESSMENT_CONSENSUS, unit_id=a.unit_id)
+        _require_lead(s, actor, a)
         if a.state not in assessments.EDITABLE:
             raise ValidationError(f"Asesmen ini berstatus {STATES[a.state]}: konsensus tidak dapat dibuka.")
         if _round(s, a) is not None:
@@ -461,7 +523,7 @@ def set_consensus(actor: Actor, assessment_id: int, decisions: Mapping[int, OwnS
         return 0
     with read_only() as s:
         a = _load(s, assessment_id)
-        require(actor, Perm.ASSESSMENT_CONSENSUS, unit_id=a.unit_id)
+        _require_lead(s, actor, a)
         if a.state not in assessments.EDITABLE:
             raise ValidationError(f"Asesmen ini berstatus {STATES[a.state]}: konsensus tidak dapat diubah.")
         if _round(s, a) is None:
@@ -497,6 +559,7 @@ def set_consensus(actor: Actor, assessment_id: int, decisions: Mapping[int, OwnS
         if cur_version is None or cur_score != score or base != cur_version:
             changes[q] = AnswerChange(score, base_version=base, fields=("score",))
     with transaction() as s:
+        _require_lead(s, actor, _load(s, assessment_id))  # again: the ketua may have been changed meanwhile
         assessments.save_answers_in(s, actor, assessment_id, changes)
         a = _load(s, assessment_id)
         existing = {d.question_no: d for d in s.exec(select(ConsensusDecision)
@@ -522,3 +585,69 @@ def set_consensus(actor: Actor, assessment_id: int, decisions: Mapping[int, OwnS
         except IntegrityError:
             raise ConflictError("Konsensus baru saja disimpan oleh pengguna lain. Muat ulang halaman.") from None
         return count
+
+
+# --- the ketua tim ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LeadCandidate:
+    username: str
+    full_name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.full_name} ({self.username})" if self.full_name and self.full_name != self.username \
+            else self.username
+
+
+def lead_candidates(actor: Actor) -> list[LeadCandidate]:
+    """The active users with the role tim_asesor, who may be designated ketua tim (for the admin's choice)."""
+    require(actor, Perm.USERS_MANAGE)
+    with read_only() as s:
+        rows = s.exec(select(User).where(User.role == LEAD_ROLE, User.active == True)  # noqa: E712
+                      .order_by(User.username)).all()
+        return [LeadCandidate(u.username, u.full_name) for u in rows]
+
+
+def set_lead(actor: Actor, assessment_id: int, username: str) -> bool:
+    """Designate (or change) the ketua tim of an assessment. Admin only (Perm.USERS_MANAGE).
+
+    The ketua must be an active user with the role tim_asesor. Returns False when that user already
+    is the ketua (nothing written), True otherwise; each designation is audited as consensus.lead_set.
+    """
+    require(actor, Perm.USERS_MANAGE)
+    name = (username or "").strip().lower()  # usernames are stored in lower case (accounts)
+    if not name:
+        raise ValidationError("Pilih pengguna Tim Asesor yang akan menjadi ketua tim.")
+    with transaction() as s:
+        a = _load(s, assessment_id)
+        if a.state not in assessments.EDITABLE:
+            raise ValidationError(f"Asesmen ini berstatus {STATES[a.state]}: ketua tim tidak dapat diubah lagi.")
+        user = s.exec(select(User).where(User.username == name)).first()
+        if user is None:
+            raise ValidationError(f"Pengguna '{name}' tidak ada: ketua tim harus pengguna berperan Tim Asesor.")
+        if user.role != LEAD_ROLE:
+            raise ValidationError(f"Pengguna '{name}' berperan {user.role}, bukan Tim Asesor: ketua tim harus "
+                                  "anggota Tim Asesor.")
+        if not user.active:
+            raise ValidationError(f"Pengguna '{name}' tidak aktif: pilih anggota Tim Asesor yang aktif.")
+        row = _lead(s, a)
+        if row is not None and row.lead == name:
+            return False
+        old = None if row is None else {"lead": row.lead}
+        if row is None:
+            row = ConsensusLead(assessment_id=a.id, lead=name, designated_by=actor.username)
+        else:
+            row.version += 1
+        row.lead, row.full_name = name, (user.full_name or "")[:200]
+        row.designated_by, row.designated_at = actor.username, utcnow()
+        s.add(row)
+        try:
+            s.flush()
+        except IntegrityError:
+            raise ConflictError("Ketua tim asesmen ini baru saja ditetapkan oleh pengguna lain. Muat ulang halaman.") \
+                from None
+        unit = s.get(Unit, a.unit_id)
+        audit.record(s, actor, "consensus.lead_set", "assessment", a.id, old,
+                     {"lead": name, "unit": unit.name if unit else None, "year": a.year})
+        return True

@@ -14,7 +14,8 @@ actor = ui.require_actor()
 ui.header(
     "Konsensus Tim Asesor",
     "Setiap anggota Tim Asesor menilai 22 pertanyaan secara mandiri lalu mengajukan nilainya; nilai anggota lain "
-    "baru terlihat setelah Anda mengajukan nilai sendiri. Setelah minimal dua anggota mengajukan, ketua tim membuka "
+    "baru terlihat setelah Anda mengajukan nilai sendiri. Setelah minimal dua anggota mengajukan, ketua tim (ditetapkan "
+    "admin untuk setiap unit dan tahun) membuka "
     "konsensus: semua nilai, rentang (selisih tertinggi-terendah), tanda untuk selisih 2 atau lebih, serta angka "
     "kesepakatan (persentase sama persis dan kappa berbobot kuadratik) tampil. Ketua tim menetapkan nilai konsensus "
     "dengan catatan; nilai konsensus itulah yang dipakai asesmen (hasil, prioritas, ekspor).",
@@ -53,6 +54,39 @@ def _run(fn, flash: str) -> None:
     else:
         st.session_state["ks_flash"] = flash
         st.rerun()
+
+
+# --- the ketua tim -------------------------------------------------------------------------------
+lead = status.lead
+if lead is not None:
+    st.markdown(f"**Ketua tim:** {ui.escape_md(lead.label)}")
+    st.caption(f"Ditetapkan oleh {ui.escape_md(lead.designated_by)} pada {ui.wib(lead.designated_at)} WIB. "
+               "Hanya ketua tim (atau admin) yang membuka konsensus dan menetapkan nilai konsensus."
+               + ("" if status.can_set_lead else " Untuk mengganti ketua tim, hubungi admin (Dinas Kominfo)."))
+    if status.is_lead:
+        st.info("Anda ketua tim asesmen ini: setelah minimal dua anggota mengajukan nilainya, Anda membuka konsensus "
+                "dan menetapkan nilai konsensus di bagian 3.")
+else:
+    st.warning("Ketua tim asesmen ini belum ditetapkan. Admin menetapkan satu anggota Tim Asesor sebagai ketua tim; "
+               "sampai itu hanya admin yang dapat membuka konsensus dan menetapkan nilai konsensus.")
+if status.can_set_lead:
+    with st.expander("Ganti ketua tim" if lead else "Tetapkan ketua tim", expanded=lead is None):
+        candidates = consensus.lead_candidates(actor)
+        if not candidates:
+            st.info("Belum ada pengguna aktif berperan Tim Asesor. Buat akunnya di halaman Pengguna.")
+        else:
+            names = [c.username for c in candidates]
+            labels = {c.username: c.label for c in candidates}
+            current = names.index(lead.username) if lead and lead.username in names else None
+            with st.form(f"lead_{aid}"):
+                choice = st.selectbox("Ketua tim (anggota Tim Asesor yang aktif)", names, index=current,
+                                      format_func=labels.get, key=f"lead_pick_{aid}",
+                                      placeholder="Pilih anggota Tim Asesor")
+                st.caption("Ketua tim boleh ikut menilai secara mandiri. Pergantian ketua tim tercatat di log audit.")
+                chosen = st.form_submit_button("Simpan ketua tim", type="primary")
+            if chosen:
+                _run(lambda: consensus.set_lead(actor, aid, choice or ""),
+                     f"Ketua tim asesmen ini: {labels.get(choice, choice)}.")
 
 
 # --- 1. my own scores ------------------------------------------------------------------------------
@@ -128,6 +162,8 @@ else:
             st.dataframe(pd.DataFrame(notes, columns=["Anggota", "No", "Catatan"]), hide_index=True, width="stretch")
 
 # --- 3. open, and set the consensus ---------------------------------------------------------------
+if not status.opened and not status.may_lead and status.submitted_count >= consensus.MIN_SUBMITTED:
+    st.caption(status.lead_reason)
 if status.can_open:
     st.subheader("3. Buka konsensus")
     pending = ", ".join(a.label for a in status.pending)

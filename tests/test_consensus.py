@@ -4,13 +4,16 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from assessment import assessments, consensus, units
+from assessment import accounts, assessments, consensus, units
 from assessment.consensus import OwnScore
 from assessment.db import read_only
 from assessment.errors import ConflictError, PermissionDenied, ValidationError
 from assessment.models import Answer, AuditLog, IndividualScore
 from scoring.assessment import round2
 from tests.conftest import actor_for
+from tests.test_permission_matrix import _digest
+
+PW = "Sandi-Awal-2024!"
 
 BLITAR = [4, 3, 4, 4, 4, 4, 3, 4, 3, 4, 4, 2, 3, 4, 3, 4, 4, 4, 3, 4, 2, 4]
 QS = range(1, 23)
@@ -29,7 +32,15 @@ def setup(seeded, admin):
         "pimpinan": actor_for("pimpinan"),
         "operator": actor_for("operator_opd", unit_id=unit.id),
     }
+    make_users(admin, "ani", "budi", "citra", "ketua")
+    assert consensus.set_lead(admin, aid, "ketua")
     return aid, unit, people
+
+
+def make_users(admin, *names, role="tim_asesor"):
+    """Accounts for the actors (a ketua tim must be a real, active Tim Asesor user)."""
+    for n in names:
+        accounts.create_user(admin, n, f"Nama {n.title()}", role, PW)
 
 
 def _full(scores):
@@ -215,3 +226,71 @@ def test_visibility_rule_table():
     assert v(has_sheet=False, submitted=False, submitted_count=5, opened=False)[0] is False
     assert v(has_sheet=False, submitted=False, submitted_count=2, opened=True)[0] is True
     assert v(has_sheet=True, submitted=False, submitted_count=2, opened=True)[0] is True
+
+
+def test_only_the_ketua_opens_and_sets_consensus(seeded, admin):
+    unit = units.resolve_unit("Dinas Komunikasi dan Informatika")
+    aid = assessments.create(admin, unit.id, 2022)
+    make_users(admin, "ani", "budi", "ketua")
+    make_users(admin, "pim", role="pimpinan")
+    ani, budi, ketua = (actor_for("tim_asesor", username=n) for n in ("ani", "budi", "ketua"))
+    for who in (ani, budi):
+        consensus.save_own(who, aid, _full(BLITAR))
+        consensus.submit_own(who, aid)
+    # no ketua yet: no tim_asesor may open; the page says who designates one
+    st = consensus.status(ketua, aid)
+    assert st.lead is None and not st.can_open and not st.may_lead and "belum ditetapkan" in st.lead_reason
+    assert not st.can_set_lead and consensus.status(admin, aid).can_set_lead
+    before = _digest()
+    with pytest.raises(PermissionDenied, match="belum ditetapkan"):
+        consensus.open_consensus(ketua, aid)
+    # only an admin designates, and only an active Tim Asesor user
+    for who in (ani, actor_for("verifikator"), actor_for("pimpinan")):
+        with pytest.raises(PermissionDenied):
+            consensus.set_lead(who, aid, "ani")
+    with pytest.raises(ValidationError, match="tidak ada"):
+        consensus.set_lead(admin, aid, "siapa")
+    with pytest.raises(ValidationError, match="bukan Tim Asesor"):
+        consensus.set_lead(admin, aid, "pim")
+    assert _digest() == before  # nothing written by any refusal
+    accounts.set_active(admin, accounts.find_user_id(admin, "budi"), False)
+    with pytest.raises(ValidationError, match="tidak aktif"):
+        consensus.set_lead(admin, aid, "budi")
+    assert [c.username for c in consensus.lead_candidates(admin)] == ["ani", "ketua"]
+    with pytest.raises(PermissionDenied):
+        consensus.lead_candidates(ketua)
+    assert consensus.set_lead(admin, aid, "ketua") is True
+    assert consensus.set_lead(admin, aid, "ketua") is False  # unchanged: nothing written
+    st = consensus.status(ketua, aid)
+    assert st.is_lead and st.may_lead and st.can_open and st.lead.username == "ketua"
+    assert st.lead.label == "Nama Ketua (ketua)" and st.lead.designated_by == admin.username
+    st = consensus.status(ani, aid)
+    assert not st.is_lead and not st.can_open and "Hanya ketua tim (Nama Ketua (ketua))" in st.lead_reason
+    # a member who is not the ketua is refused, and nothing is written
+    before = _digest()
+    with pytest.raises(PermissionDenied, match="Hanya ketua tim"):
+        consensus.open_consensus(ani, aid)
+    assert _digest() == before
+    consensus.open_consensus(ketua, aid)
+    before = _digest()
+    with pytest.raises(PermissionDenied, match="Hanya ketua tim"):
+        consensus.set_consensus(ani, aid, {q: OwnScore(v) for q, v in zip(QS, BLITAR)})
+    assert _digest() == before
+    assert assessments.get(admin, aid).answered == 0
+    assert consensus.set_consensus(ketua, aid, {1: OwnScore(4)}) == 1
+    # the admin changes the ketua: the former ketua is refused from now on, the new one may decide
+    assert consensus.set_lead(admin, aid, "ani")
+    with pytest.raises(PermissionDenied, match="Nama Ani"):
+        consensus.set_consensus(ketua, aid, {2: OwnScore(3)})
+    assert consensus.set_consensus(ani, aid, {2: OwnScore(3)}) == 1
+    assert consensus.set_consensus(admin, aid, {3: OwnScore(4)}) == 1  # an admin may always
+    sets = _audit("consensus.lead_set")
+    assert [(r.actor, r.old, r.new["lead"]) for r in sets] == [
+        (admin.username, None, "ketua"), (admin.username, {"lead": "ketua"}, "ani")]
+    assert sets[0].new["unit"] == "Dinas Komunikasi dan Informatika" and sets[0].new["year"] == 2022
+    # once submitted for verification the ketua can no longer be changed
+    consensus.set_consensus(admin, aid, {q: OwnScore(v) for q, v in zip(QS, BLITAR)})
+    assessments.submit(admin, aid)
+    with pytest.raises(ValidationError, match="Diajukan"):
+        consensus.set_lead(admin, aid, "ketua")
+    assert not consensus.status(admin, aid).can_set_lead

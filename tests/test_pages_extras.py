@@ -6,7 +6,7 @@ from io import BytesIO
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from assessment import assessments, consensus, offline_template as ot, units
+from assessment import accounts, assessments, consensus, offline_template as ot, units
 from assessment.assessments import AnswerChange
 from assessment.consensus import OwnScore
 from tests.blitar_seed import load_blitar_2022
@@ -73,9 +73,26 @@ def test_konsensus_page_flow(seeded, admin):
     assert list(table.loc[table["No"] == 12, "Rentang"]) == [2]
     assert "⚠" in table.loc[table["No"] == 12, "Tanda"].item()
     assert any(m.label == "Kesepakatan persis (tim)" and m.value == "95,5 %" for m in at.metric)
+    # no ketua tim yet: a member may not open; the admin designates the ketua on the page
+    assert f"open_{aid}" not in [b.key for b in at.button]
+    assert "belum ditetapkan" in _texts(at)
+    for name in ("ani", "ketua"):
+        accounts.create_user(admin, name, f"Nama {name.title()}", "tim_asesor", "Sandi-Awal-2024!")
+    adm = _pick(_app("konsensus", admin).run(), KOMINFO, 2024)
+    assert not adm.exception, adm.exception
+    adm.selectbox(key=f"lead_pick_{aid}").set_value("ketua")
+    adm.button[0].click().run()  # the first form on the admin's page is the ketua tim's
+    assert not adm.exception, adm.exception
+    assert "Ketua tim asesmen ini: Nama Ketua (ketua)." in _texts(adm)
+    assert consensus.status(admin, aid).lead.username == "ketua"
+    at = _pick(_app("konsensus", ani).run(), KOMINFO, 2024)
+    assert f"open_{aid}" not in [b.key for b in at.button]
+    assert any(m.value.startswith("**Ketua tim:** Nama Ketua") for m in at.markdown)
+    assert any("Hanya ketua tim (Nama Ketua (ketua))" in c.value for c in at.caption)
     # the lead opens and sets the consensus on the page
     lead = actor_for("tim_asesor", username="ketua")
     at = _pick(_app("konsensus", lead).run(), KOMINFO, 2024)
+    assert "Anda ketua tim asesmen ini" in _texts(at)
     at.button(key=f"open_{aid}").click().run()
     assert consensus.status(lead, aid).opened
     at = _pick(_app("konsensus", lead).run(), KOMINFO, 2024)

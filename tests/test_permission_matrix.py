@@ -90,6 +90,18 @@ class Ctx:
         c.save_own(me, aid, {q: c.OwnScore(score=(q % 4) + 1) for q in range(1, 23)})
         c.submit_own(me, aid)
 
+    def ketua(self, aid: int, username: str = "tim_asesor.matrix") -> None:
+        """Designate `username` (an account made here if missing) ketua tim of the assessment."""
+        from assessment import accounts
+        from assessment import consensus as c
+        from assessment.errors import NotFound
+
+        try:
+            accounts.find_user_id(SYSTEM, username)
+        except NotFound:
+            accounts.create_user(SYSTEM, username, "Ketua Tim Uji", "tim_asesor", PW)
+        c.set_lead(SYSTEM, aid, username)
+
     # --- users
     def user(self, role: str = "tim_asesor") -> int:
         from assessment import accounts
@@ -208,6 +220,7 @@ def _set_consensus(ctx: Ctx):
     aid = ctx.assessment(filled=False)
     ctx.submitted_sheet(aid, "asesor.satu")
     ctx.submitted_sheet(aid, "asesor.dua")
+    ctx.ketua(aid)  # the tim_asesor of the matrix is the ketua tim (see test_consensus for a non-ketua member)
     _c().open_consensus(SYSTEM, aid)
     return lambda actor: _c().set_consensus(actor, aid, {1: _c().OwnScore(score=2, note="sepakat")})
 
@@ -216,7 +229,22 @@ def _open_consensus(ctx: Ctx):
     aid = ctx.assessment(filled=False)
     ctx.submitted_sheet(aid, "asesor.satu")
     ctx.submitted_sheet(aid, "asesor.dua")
+    ctx.ketua(aid)
     return lambda actor: _c().open_consensus(actor, aid)
+
+
+def _set_lead(ctx: Ctx):
+    aid = ctx.assessment(filled=False)
+    ctx.ketua(aid, "asesor.satu")
+    ctx.ketua(aid, "asesor.satu")  # no change: nothing written
+    from assessment import accounts
+    from assessment.errors import NotFound
+
+    try:
+        accounts.find_user_id(SYSTEM, "asesor.dua")
+    except NotFound:
+        accounts.create_user(SYSTEM, "asesor.dua", "Asesor Dua", "tim_asesor", PW)
+    return lambda actor: _c().set_lead(actor, aid, "asesor.dua")
 
 
 def _submit_own(ctx: Ctx):
@@ -307,6 +335,7 @@ CASES: dict[str, Case] = {
     "consensus.submit_own": case("admin tim_asesor", _submit_own),
     "consensus.open_consensus": case("admin tim_asesor", _open_consensus),
     "consensus.set_consensus": case("admin tim_asesor", _set_consensus),
+    "consensus.set_lead": case("admin", _set_lead),
     # Tabel 2, the method, the settings
     "figures.save_figures": case("admin tim_asesor", lambda ctx: (
         lambda actor, y=next(ctx._years): __import__("assessment.figures").figures.save_figures(actor, ctx.own, y, 10, 6, 4))),

@@ -14,7 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from .core import utcnow
 
-__all__ = ["IndividualScore", "AssessorSubmission", "ConsensusRound", "ConsensusDecision"]
+__all__ = ["IndividualScore", "AssessorSubmission", "ConsensusLead", "ConsensusRound", "ConsensusDecision"]
 
 
 class IndividualScore(SQLModel, table=True):
@@ -45,6 +45,19 @@ class AssessorSubmission(SQLModel, table=True):
     full_name: str = Field(default="", max_length=200)
     started_at: datetime = Field(default_factory=utcnow)
     submitted_at: Optional[datetime] = None
+
+
+class ConsensusLead(SQLModel, table=True):
+    """The ketua tim of an assessment (unit + year): the one Tim Asesor member, designated by an admin,
+    who opens the consensus and sets the consensus scores (an admin may always do both)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", unique=True, index=True)
+    lead: str = Field(max_length=120)  # username of a tim_asesor
+    full_name: str = Field(default="", max_length=200)
+    designated_by: str = Field(max_length=120)
+    designated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
 
 
 class ConsensusRound(SQLModel, table=True):
