@@ -14,6 +14,7 @@ from typing import Any, Optional
 import pandas as pd
 from sqlalchemy import func
 from sqlmodel import select
+from scoring.formatting import WIB
 
 from .db import read_only
 from .errors import ValidationError
@@ -21,7 +22,6 @@ from .exports import safe_cell
 from .models import AuditLog
 from .permissions import Actor, Perm, require
 
-WIB = timezone(timedelta(hours=7))
 MAX_EXPORT_ROWS = 200_000
 COLUMNS = ["Waktu (WIB)", "Pengguna", "Peran", "Tindakan", "Entitas", "ID entitas", "Nilai lama", "Nilai baru"]
 

@@ -10,12 +10,13 @@ import io
 import re
 from pathlib import Path
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any, Iterable, Optional, Sequence
 
 from sqlmodel import Session, select
 
 from scoring import renaksi as sr
+from scoring.formatting import WIB, fmt_wib
 
 from . import audit, evidence, settings_store
 from .datafiles import fail, load_yaml
@@ -35,7 +36,6 @@ ASPECT_KP_FILE = "renaksi/aspect_kp.yaml"
 OWNER_PROGRESS = "renaksi_progress"
 OWNER_INDICATOR = "indicator_status"
 SOURCES = {"tabel9": "Tabel 9", "tabel7": "Hanya Tabel 7", "portal": "Ditambahkan di portal"}
-WIB = timezone(timedelta(hours=7), "WIB")
 
 _CODE_RE = {
     "kp": re.compile(r"^KP (I|II|III|IV|V|VI|VII|VIII|IX|X)$"),
@@ -546,14 +546,6 @@ class ProgressEdit:
     evidence_file: Optional[tuple[str, bytes]] = None
 
 
-def _fmt_time(dt: Optional[datetime]) -> str:
-    if dt is None:
-        return "-"
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
-
-
 def _item_or_404(s: Session, item_id: int | None = None, code: str | None = None) -> RenaksiItem:
     if item_id is not None:
         item = s.get(RenaksiItem, item_id)
@@ -614,7 +606,7 @@ def _apply(s: Session, actor: Actor, e: ProgressEdit, years: tuple[int, ...]) ->
                                                RenaksiProgress.year == e.year)).first()
     version = row.version if row else 0
     if e.expected_version is not None and e.expected_version != version:
-        who = f"oleh {row.updated_by} pada {_fmt_time(row.updated_at)}" if row else ""
+        who = f"oleh {row.updated_by} pada {fmt_wib(row.updated_at, suffix=True)}" if row else ""
         raise ConflictError(
             f"{where} sudah diubah {who} (versi {version}) sejak Anda membukanya (versi {e.expected_version}). "
             "Muat ulang data lalu ulangi perubahan Anda.")
@@ -744,7 +736,7 @@ def remove_evidence(actor: Actor, item_id: int, year: int, evidence_id: int) -> 
 def _check_item_version(item: RenaksiItem, expected: int | None) -> None:
     if expected is not None and expected != item.version:
         raise ConflictError(
-            f"Butir {item.code} sudah diubah oleh {item.updated_by} pada {_fmt_time(item.updated_at)} "
+            f"Butir {item.code} sudah diubah oleh {item.updated_by} pada {fmt_wib(item.updated_at, suffix=True)} "
             f"(versi {item.version}) sejak Anda membukanya (versi {expected}). Muat ulang lalu ulangi.")
 
 

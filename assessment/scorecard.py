@@ -13,18 +13,18 @@ Who: every role that sees all units (admin, pimpinan, tim_asesor, verifikator); 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
 
 from scoring import scorecard as sc
 from scoring.assessment import round2
+from scoring.formatting import WIB, fmt_num
 
 from .errors import DomainError, NotFound, PermissionDenied
 from .permissions import Actor, Perm, require, sees_all_units
 
 log = logging.getLogger(__name__)
-WIB = timezone(timedelta(hours=7))
 NO_DATA = "Belum ada data."
 
 
@@ -211,14 +211,8 @@ def build(actor: Actor, year: int, unit_id: Optional[int] = None, sort_by_improv
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 
-def _fmt(x: Optional[float], dec: int = 2) -> str:
-    if x is None:
-        return "-"
-    return f"{x:,.{dec}f}".replace(",", "X").replace(".", ",").replace("X", ".")
-
-
 def _delta(x: Optional[float]) -> str:
-    return "-" if x is None else ("+" if x > 0 else "") + _fmt(x)
+    return "-" if x is None else ("+" if x > 0 else "") + fmt_num(x)
 
 
 def pdf(data: dict[str, Any]) -> bytes:
@@ -301,7 +295,7 @@ def pdf(data: dict[str, Any]) -> bytes:
                      new_x="LMARGIN", new_y="NEXT")
         table(["Aspek", str(data["previous_year"]), str(data["year"]), "Selisih", "Tren", "Prioritas"],
               [84, 18, 18, 18, 24, 28],
-              [[r["name"], _fmt(r["previous_mean"]), _fmt(r["mean"]), _delta(r["delta"]),
+              [[r["name"], fmt_num(r["previous_mean"]), fmt_num(r["mean"]), _delta(r["delta"]),
                 f"{arrow(r['arrow'])} {r['trend']}" if unicode else arrow(r["arrow"]),
                 f"{r['previous_priority'] or '-'} -> {r['priority'] or '-'}"] for r in a["rows"]], 12)
     else:
@@ -314,7 +308,7 @@ def pdf(data: dict[str, Any]) -> bytes:
             table(["KP", "Kelompok program", "Butir", "Selesai", "Berjalan", "Belum", "Terlambat", "% selesai"],
                   [14, 84, 14, 14, 16, 14, 16, 18],
                   [[k["kp"], k["title"], k["units"], k["selesai"], k["berjalan"], k["belum"], k["late"],
-                    _fmt(k["pct_done"], 1)] for k in r["per_kp"]], 6)
+                    fmt_num(k["pct_done"], 1)] for k in r["per_kp"]], 6)
         else:
             message({"message": r["per_kp_message"]})
         if room(5):
@@ -331,7 +325,7 @@ def pdf(data: dict[str, Any]) -> bytes:
             + (" - DATA SINTETIS (demo)" if k.get("synthetic") else ""))
     if k["available"]:
         y0 = doc.get_y()
-        table(["Reward: unit", "Skor"], [75, 18], [[x["unit"], _fmt(x["score"])] for x in k["rewards"]] or
+        table(["Reward: unit", "Skor"], [75, 18], [[x["unit"], fmt_num(x["score"])] for x in k["rewards"]] or
               [["(tidak ada)", ""]], 6)
         y1 = doc.get_y()
         doc.set_xy(107, y0)
@@ -351,7 +345,7 @@ def pdf(data: dict[str, Any]) -> bytes:
     heading("4. Target sasaran strategis (Tabel 6) dan capaian")
     if t["available"]:
         table(["Indikator", "Tahun", "Target", "Capaian", "Status"], [80, 14, 18, 18, 60],
-              [[x["name"], x["year"], _fmt(x["target"], 0), _fmt(x["actual"], 1), x["status"]] for x in t["rows"]], 10)
+              [[x["name"], x["year"], fmt_num(x["target"], 0), fmt_num(x["actual"], 1), x["status"]] for x in t["rows"]], 10)
     else:
         message(t)
 
@@ -359,7 +353,7 @@ def pdf(data: dict[str, Any]) -> bytes:
     heading(f"5. Tren bulanan pengaduan {data['year']}" + (" - DATA SINTETIS (demo)" if m.get("synthetic") else ""))
     if m["available"]:
         table(["Bulan", "Diterima", "% ditindaklanjuti", "% selesai"], [50, 25, 35, 30],
-              [[x["month"], x["received"], _fmt(x["followed_up_pct"], 1), _fmt(x["resolved_pct"], 1)]
+              [[x["month"], x["received"], fmt_num(x["followed_up_pct"], 1), fmt_num(x["resolved_pct"], 1)]
                for x in m["rows"]], 12)
     else:
         message(m)

@@ -8,6 +8,7 @@ import pytest
 
 from scoring import scorecard as sc
 from scoring.assessment import AspectResult
+from scoring.formatting import fmt_num
 from tests.conftest import ROOT, actor_for
 
 
@@ -187,7 +188,7 @@ def test_pdf_is_one_page_with_the_same_numbers(two_years):
     assert "Scorecard Pimpinan" in text
     for row in data["aspects"]["rows"]:
         assert row["name"][:20] in text
-        assert scorecard._fmt(row["mean"]) in text and scorecard._fmt(row["previous_mean"]) in text
+        assert fmt_num(row["mean"]) in text and fmt_num(row["previous_mean"]) in text
         assert scorecard._delta(row["delta"]) in text
     if scorecard.FONT_DIR.joinpath("DejaVuSans.ttf").exists():
         assert any(a in text for a in "▲▼▶")
