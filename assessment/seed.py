@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from . import instrument, units
 from .db import transaction
-from .permissions import SYSTEM, Actor
+from .permissions import SYSTEM, Actor, Perm, require
 
 Loader = Callable[[Session, Actor], object]
 
@@ -48,6 +48,8 @@ def _demo_loaders() -> list[Loader]:
 
 
 def load_base(actor: Actor = SYSTEM) -> None:
+    # Start-up and manage.py call this as SYSTEM; anyone else needs the admin's rights.
+    require(actor, Perm.SETTINGS_EDIT)
     with transaction() as s:
         for loader in _base_loaders():
             loader(s, actor)
@@ -59,6 +61,8 @@ def load_demo(actor: Actor = SYSTEM) -> bool:
     from sqlmodel import select
 
     from .models import AuditLog
+
+    require(actor, Perm.SETTINGS_EDIT)
 
     def audit_rows() -> int:
         with transaction() as s:
