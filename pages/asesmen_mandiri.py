@@ -87,12 +87,12 @@ c1.progress(view.answered / inst.question_count, text=f"Terisi {view.answered} d
 c2.metric("Status", view.state_label)
 c3.metric("Versi instrumen", inst.number)
 if view.state == "dikembalikan" and view.return_comment:
-    st.warning("Dikembalikan oleh verifikator dengan komentar: " + view.return_comment)
+    st.warning("Dikembalikan oleh verifikator dengan komentar: " + ui.escape_md(view.return_comment))
 if not can_edit:
     st.info(f"Asesmen berstatus {view.state_label}: hanya dapat dibaca." if not view.editable
             else "Peran Anda hanya dapat membaca asesmen ini.")
 for q, who in changed_by_others:
-    st.info(f"Pertanyaan {q} baru saja diubah oleh {who}; isian terbaru ditampilkan.")
+    st.info(f"Pertanyaan {q} baru saja diubah oleh {ui.escape_md(who)}; isian terbaru ditampilkan.")
 
 with st.expander("Arti nilai 1-4"):
     for s in inst.scale:
@@ -147,38 +147,20 @@ if view.editable and ui.can_do(Perm.ASSESSMENT_SUBMIT, view.unit_id):
     if view.missing:
         st.caption(f"Belum dapat diajukan: pertanyaan {', '.join(map(str, view.missing))} belum dinilai.")
     if st.button("Ajukan untuk verifikasi", type="primary", disabled=bool(view.missing), key=f"submit_{aid}"):
-        try:
-            assessments.submit(actor, aid, base_version=view.version)
-            ui.flash("Asesmen diajukan untuk verifikasi.")
-            st.rerun()
-        except DomainError as exc:
-            ui.show_error(exc)
+        ui.run_action(lambda: assessments.submit(actor, aid, base_version=view.version),
+                      "Asesmen diajukan untuk verifikasi.")
 if view.state in ("diajukan", "diverifikasi") and ui.can_do(Perm.ASSESSMENT_VERIFY, view.unit_id):
     b1, b2 = st.columns(2)
     if view.state == "diajukan" and b1.button("Verifikasi", type="primary", key=f"verify_{aid}"):
-        try:
-            assessments.verify(actor, aid, base_version=view.version)
-            ui.flash("Asesmen diverifikasi.")
-            st.rerun()
-        except DomainError as exc:
-            ui.show_error(exc)
+        ui.run_action(lambda: assessments.verify(actor, aid, base_version=view.version), "Asesmen diverifikasi.")
     if view.state == "diverifikasi" and ui.can_do(Perm.ASSESSMENT_FINALIZE, view.unit_id) \
             and b1.button("Finalkan", type="primary", key=f"final_{aid}"):
-        try:
-            assessments.finalize(actor, aid, base_version=view.version)
-            ui.flash("Asesmen difinalkan.")
-            st.rerun()
-        except DomainError as exc:
-            ui.show_error(exc)
+        ui.run_action(lambda: assessments.finalize(actor, aid, base_version=view.version), "Asesmen difinalkan.")
     with b2.form(f"return_{aid}"):
         comment = st.text_area("Komentar pengembalian (wajib)", key=f"retc_{aid}")
         if st.form_submit_button("Kembalikan untuk perbaikan"):
-            try:
-                assessments.return_for_revision(actor, aid, comment, base_version=view.version)
-                ui.flash("Asesmen dikembalikan kepada tim dengan komentar Anda.")
-                st.rerun()
-            except DomainError as exc:
-                ui.show_error(exc)
+            ui.run_action(lambda: assessments.return_for_revision(actor, aid, comment, base_version=view.version),
+                          "Asesmen dikembalikan kepada tim dengan komentar Anda.")
 if view.events:
     st.caption("Riwayat status")
     st.dataframe([{"Waktu (WIB)": ui.wib(e.at), "Dari": assessments.STATES.get(e.from_state, e.from_state),

@@ -48,7 +48,7 @@ if not _missing(a):
     m2.metric("Menurun ▼", s["declined"])
     m3.metric("Tetap ▶", s["same"])
     m4.metric("Rata-rata selisih", ui.fmt_num(s["mean_delta"]) if s["mean_delta"] is not None else "-")
-    st.caption(f"{a['unit']}: status {a['state']}, {a['answered']}/{a['total']} pertanyaan terisi."
+    st.caption(f"{ui.escape_md(a['unit'])}: status {a['state']}, {a['answered']}/{a['total']} pertanyaan terisi."
                + ("" if a["final"] else " Asesmen belum final: angka dapat berubah.")
                + (f" {a['note']}" if a.get("note") else ""))
     st.dataframe(pd.DataFrame([{

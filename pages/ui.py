@@ -79,6 +79,17 @@ def flash(message: str) -> None:
     st.session_state["_flash"] = message
 
 
+def run_action(action, success: str) -> None:
+    """Run a service call from a button: on success say so after the rerun; on refusal show why."""
+    try:
+        action()
+    except DomainError as exc:
+        show_error(exc)
+        return
+    flash(success)
+    st.rerun()
+
+
 def show_flash() -> None:
     message = st.session_state.pop("_flash", None)
     if message:

@@ -41,7 +41,7 @@ with tab_add, st.form("unit_add", clear_on_submit=True):
     if st.form_submit_button("Tambah", type="primary"):
         try:
             units_svc.create_unit(actor, name, k, confirmed, [a for a in aliases.split(";") if a.strip()])
-            st.success(f"Unit '{name.strip()}' ditambahkan.")  # st.success shows text, never HTML
+            st.success(f"Unit '{ui.escape_md(name.strip())}' ditambahkan.")  # markdown-escaped: shown as typed
         except DomainError as exc:
             ui.show_error(exc)
 
