@@ -1,10 +1,15 @@
 """Accounts: argon2-hashed passwords, roles, lockout after repeated failures, session revocation.
 
 - No default password exists anywhere: the first admin is made with `manage.py create-user --role admin`.
-- A login for an unknown user, a locked user or a wrong password costs one argon2 verification, so
-  the answer time does not tell whether a name exists.
+- A login for an unknown user, a locked user or a wrong password costs one argon2 verification and
+  gets the same answer (`login_failure_message()`, which says how the lockout works), so neither the
+  answer nor its time tells whether a name exists or is locked. Only a correct password of a
+  deactivated account is told so (whoever knows the password may learn that).
 - Five failed logins in a row (settings `lockout_attempts`) lock the account for `lockout_minutes`.
   The count is raised with one atomic UPDATE, so parallel guesses on several replicas all count.
+  The lock and every attempt refused while locked are written to the audit log (`user.locked`,
+  `user.login_locked`) for the admin; the person logging in is not told.
+- A unit belongs to operator_opd only (required there, refused for every other role).
 - Every change of password, role, unit or active flag bumps `session_version`: every session that
   was opened before it ends at its next page load (`check_session`). A user who changes their own
   password gets a fresh Actor back, so only their *other* sessions end.
@@ -72,7 +77,20 @@ class LoginFailed(PermissionDenied):
     pass
 
 
-GENERIC_FAILURE = "Nama pengguna atau kata sandi salah."
+GENERIC_FAILURE = "Nama pengguna atau kata sandi salah, atau akun sedang terkunci."
+
+
+def lockout_notice() -> str:
+    """How the lockout works, in the words shown on the login page and in every refused login."""
+    settings = get_settings()
+    return (f"Setelah {settings.lockout_attempts} kali gagal masuk berturut-turut, akun dikunci "
+            f"{settings.lockout_minutes} menit.")
+
+
+def login_failure_message() -> str:
+    """The one answer to an unknown name, a wrong password and a locked account alike: it must not
+    tell which of the three it was (nor that an account exists)."""
+    return f"{GENERIC_FAILURE} {lockout_notice()}"
 
 
 # --- checks ----------------------------------------------------------------------------------------
@@ -108,11 +126,24 @@ def _check_full_name(full_name: str) -> str:
     return full_name
 
 
-def _check_role_unit(s, role: str, unit_id: Optional[int]) -> None:
+def role_unit_problem(role: str, has_unit: bool) -> Optional[str]:
+    """What is wrong with this role and (no) unit, or None. A unit is required for operator_opd and
+    refused for every other role: only an operator's rights depend on a unit, so on any other role it
+    would only mislead (it limits nothing)."""
     if role not in ROLES:
-        raise ValidationError(f"Peran '{role}' tidak dikenal; pilih salah satu: {', '.join(ROLES)}.")
-    if role == "operator_opd" and unit_id is None:
-        raise ValidationError("Operator OPD harus dikaitkan dengan satu unit.")
+        return f"Peran '{role}' tidak dikenal; pilih salah satu: {', '.join(ROLES)}."
+    if role == "operator_opd" and not has_unit:
+        return "Operator OPD harus dikaitkan dengan satu unit."
+    if role != "operator_opd" and has_unit:
+        return (f"Unit hanya diisi untuk peran Operator OPD; peran {ROLES[role]} tidak dikaitkan dengan unit. "
+                "Kosongkan unitnya.")
+    return None
+
+
+def _check_role_unit(s, role: str, unit_id: Optional[int]) -> None:
+    problem = role_unit_problem(role, unit_id is not None)
+    if problem:
+        raise ValidationError(problem)
     if unit_id is not None:
         unit = s.get(Unit, unit_id)
         if unit is None:
@@ -220,12 +251,15 @@ def authenticate(username: str, password: str) -> Actor:
         now = utcnow()
         if u is None or len(password) > MAX_PASSWORD:
             _verify(_DUMMY_HASH, password[:MAX_PASSWORD])
-            failure = GENERIC_FAILURE
+            failure = login_failure_message()
         elif u.locked_until is not None and _aware(u.locked_until) > now:
+            # Not even the right password helps, and the answer is the one of a wrong password: the
+            # person trying learns neither that the account exists nor that it is locked. The admin
+            # sees the refused attempt in the audit log.
             _verify(_DUMMY_HASH, password)
-            minutes = max(1, int((_aware(u.locked_until) - now).total_seconds() // 60) + 1)
-            failure = ("Akun terkunci sementara karena terlalu banyak percobaan gagal. "
-                       f"Coba lagi dalam {minutes} menit, atau minta admin mengatur ulang kata sandi.")
+            audit.record(s, Actor(username=u.username, role=u.role, user_id=u.id), "user.login_locked", "user",
+                         u.id, None, {"locked_until": u.locked_until})
+            failure = login_failure_message()
         elif not _verify(u.password_hash, password):
             # One atomic UPDATE: parallel guesses (several replicas) all count.
             count = s.exec(update(User).where(User.id == u.id)
@@ -239,10 +273,7 @@ def authenticate(username: str, password: str) -> Actor:
                 audit.record(s, Actor(username=u.username, role=u.role, user_id=u.id), "user.locked", "user", u.id,
                              None, {"locked_until": until, "after_failures": count})
                 log.warning("account %s locked after %s failed logins", u.id, count)
-                failure = (f"{GENERIC_FAILURE} Akun ini kini terkunci {settings.lockout_minutes} menit "
-                           f"karena {count} kali gagal masuk berturut-turut.")
-            else:
-                failure = GENERIC_FAILURE
+            failure = login_failure_message()
         elif not u.active:
             failure = "Akun ini dinonaktifkan. Hubungi admin Dinas Kominfo."
         else:
@@ -344,8 +375,8 @@ def set_active(actor: Actor, user_id: int, active: bool) -> None:
             return
         if not active and u.role == "admin" and _active_admins(s, excluding=u.id) == 0:
             raise ValidationError("Admin aktif terakhir tidak dapat dinonaktifkan: buat admin lain terlebih dahulu.")
-        if active and u.unit_id is not None:
-            _check_role_unit(s, u.role, u.unit_id)
+        if active and u.role == "operator_opd":
+            _check_role_unit(s, u.role, u.unit_id)  # its unit must still be active
         u.active = active
         old_version = u.session_version
         u.session_version += 1

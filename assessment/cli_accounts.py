@@ -4,7 +4,7 @@
     python manage.py set-password --username NAME      (password asked, or read from stdin / MONEV_NEW_PASSWORD)
     python manage.py deactivate-user --username NAME
     python manage.py activate-user --username NAME
-    python manage.py set-role --username NAME --role ROLE [--unit UNIT]
+    python manage.py set-role --username NAME --role ROLE [--unit UNIT]   (unit: operator_opd only, required there)
     python manage.py unlock-user --username NAME
 
 A password is never an argument (it would show in the shell history and the process list).
@@ -83,6 +83,10 @@ def cmd_set_role(args: argparse.Namespace) -> int:
     from . import accounts, units
 
     uid = accounts.find_user_id(SYSTEM, args.username)
+    problem = accounts.role_unit_problem(args.role, bool(args.unit))
+    if problem:  # said before the unit name is looked up (a typo in it is not the point)
+        print(f"Galat: {problem}", file=sys.stderr)
+        return 1
     unit_id = units.resolve_unit(args.unit).id if args.unit else None
     accounts.set_role(SYSTEM, uid, args.role, unit_id)
     print(f"Peran '{args.username}' kini {ROLES[args.role]}.")
@@ -112,7 +116,7 @@ def register(sub) -> None:
     p = sub.add_parser("set-role", help="ubah peran/unit pengguna")
     p.add_argument("--username", required=True)
     p.add_argument("--role", required=True, choices=list(ROLES))
-    p.add_argument("--unit", help="nama unit (wajib untuk operator_opd)")
+    p.add_argument("--unit", help="nama unit (wajib untuk operator_opd, tidak boleh untuk peran lain)")
     p.set_defaults(fn=cmd_set_role)
     p = sub.add_parser("unlock-user", help="buka kunci akun setelah terlalu banyak gagal masuk")
     p.add_argument("--username", required=True)

@@ -11,7 +11,7 @@ ui.header(
     "Masuk ke Portal Monev SP4N-LAPOR!",
     "Portal monitoring dan evaluasi pengelolaan pengaduan SP4N-LAPOR! Pemerintah Kabupaten Blitar "
     "(Peraturan Bupati Blitar 54/2022). Masuk dengan akun yang diberikan admin Dinas Kominfo. "
-    "Statistik publik dapat dilihat tanpa masuk. Lima kali salah kata sandi berturut-turut mengunci akun sementara.",
+    "Statistik publik dapat dilihat tanpa masuk. " + accounts.lockout_notice(),
 )
 
 if accounts.count_users() == 0:

@@ -50,6 +50,9 @@ unit_ids = [None] + [u.id for u in all_units]
 role_keys = list(ROLES)
 
 
+UNIT_LABEL = "Unit (wajib untuk Operator OPD; kosongkan untuk peran lain)"
+
+
 def _unit_label(uid):
     return "- (tanpa unit)" if uid is None else unit_names.get(uid, f"unit {uid}")
 
@@ -75,13 +78,15 @@ with st.expander("Tambah pengguna", icon=":material/person_add:"):
         username = c1.text_input("Nama pengguna (huruf kecil, angka, titik)", max_chars=80, key="new_username")
         full_name = c2.text_input("Nama lengkap", max_chars=200, key="new_full_name")
         role = c1.selectbox("Peran", role_keys, format_func=lambda r: ROLES[r], key="new_role")
-        unit_id = c2.selectbox("Unit (wajib untuk Operator OPD)", unit_ids, format_func=_unit_label, key="new_unit")
+        unit_id = c2.selectbox(UNIT_LABEL, unit_ids, format_func=_unit_label, key="new_unit")
         pw1 = c1.text_input("Kata sandi awal", type="password", max_chars=accounts.MAX_PASSWORD, key="new_pw1")
         pw2 = c2.text_input("Ulangi kata sandi awal", type="password", max_chars=accounts.MAX_PASSWORD, key="new_pw2")
         st.caption("Sampaikan kata sandi awal secara langsung kepada pengguna, dan minta ia segera menggantinya.")
         if st.form_submit_button("Buat pengguna", type="primary"):
             if pw1 != pw2:
                 st.error("Kata sandi dan ulangannya tidak sama.")
+            elif accounts.role_unit_problem(role, unit_id is not None):
+                st.error(accounts.role_unit_problem(role, unit_id is not None))
             else:
                 try:
                     accounts.create_user(actor, username, full_name, role, pw1, unit_id)
@@ -107,19 +112,23 @@ with tab_role:
     with st.form(f"role_{u.id}"):
         new_name = st.text_input("Nama lengkap", value=u.full_name, max_chars=200)
         new_role = st.selectbox("Peran", role_keys, index=role_keys.index(u.role) if u.role in role_keys else 0,
-                                format_func=lambda r: ROLES[r])
-        new_unit = st.selectbox("Unit", unit_ids, index=unit_ids.index(u.unit_id) if u.unit_id in unit_ids else 0,
-                                format_func=_unit_label)
+                                format_func=lambda r: ROLES[r], key=f"edit_role_{u.id}")
+        new_unit = st.selectbox(UNIT_LABEL, unit_ids, index=unit_ids.index(u.unit_id) if u.unit_id in unit_ids else 0,
+                                format_func=_unit_label, key=f"edit_unit_{u.id}")
         st.caption("Mengubah peran atau unit mengakhiri sesi pengguna itu: ia masuk lagi dengan hak yang baru.")
         if st.form_submit_button("Simpan"):
-            try:
-                accounts.set_full_name(actor, u.id, new_name)
-                accounts.set_role(actor, u.id, new_role, new_unit)
-            except DomainError as exc:
-                ui.show_error(exc)
+            problem = accounts.role_unit_problem(new_role, new_unit is not None)
+            if problem:  # checked before the name is saved, so nothing is saved half
+                st.error(problem)
             else:
-                ui.flash("Peran, unit dan nama tersimpan.")
-                st.rerun()
+                try:
+                    accounts.set_full_name(actor, u.id, new_name)
+                    accounts.set_role(actor, u.id, new_role, new_unit)
+                except DomainError as exc:
+                    ui.show_error(exc)
+                else:
+                    ui.flash("Peran, unit dan nama tersimpan.")
+                    st.rerun()
 
 with tab_status:
     if u.active:

@@ -83,6 +83,45 @@ def test_create_user_validation(seeded):
     assert accounts.count_users() == 1
 
 
+@pytest.mark.parametrize("role,label", [("admin", "Admin (Dinas Kominfo)"), ("tim_asesor", "Tim Asesor"),
+                                        ("verifikator", "Verifikator"), ("pimpinan", "Pimpinan")])
+def test_a_unit_only_for_operator_opd(seeded, role, label):
+    expected = (f"Unit hanya diisi untuk peran Operator OPD; peran {label} tidak dikaitkan dengan unit. "
+                "Kosongkan unitnya.")
+    with pytest.raises(ValidationError) as exc:
+        _user("x.satu", role, unit_id=_unit_id())
+    assert exc.value.message == expected
+    assert accounts.count_users() == 0
+    op = _user("op.satu", "operator_opd", unit_id=_unit_id())
+    with pytest.raises(ValidationError) as exc:
+        accounts.set_role(SYSTEM, op, role, _unit_id())
+    assert exc.value.message == expected
+    assert accounts.get_user(SYSTEM, op).role == "operator_opd"
+    accounts.set_role(SYSTEM, op, role, None)
+    view = accounts.get_user(SYSTEM, op)
+    assert (view.role, view.unit_id) == (role, None)
+    assert accounts.role_unit_problem(role, False) is None
+    assert accounts.role_unit_problem("operator_opd", False) == "Operator OPD harus dikaitkan dengan satu unit."
+    assert accounts.role_unit_problem("operator_opd", True) is None
+
+
+def test_cli_refuses_a_unit_for_other_roles(seeded, capsys, monkeypatch):
+    import manage
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(PW + "\n"))
+    assert manage.main(["create-user", "--role", "pimpinan", "--username", "sari.p",
+                        "--unit", "Dinas Komunikasi dan Informatika", "--full-name", "Sari"]) == 1
+    assert "Unit hanya diisi untuk peran Operator OPD; peran Pimpinan" in capsys.readouterr().err
+    assert accounts.count_users() == 0
+    uid = _user("op.satu", "operator_opd", unit_id=_unit_id())
+    assert manage.main(["set-role", "--username", "op.satu", "--role", "verifikator",
+                        "--unit", "Unit Salah Ketik"]) == 1
+    assert "Unit hanya diisi untuk peran Operator OPD; peran Verifikator" in capsys.readouterr().err
+    assert accounts.get_user(SYSTEM, uid).role == "operator_opd"
+    assert manage.main(["set-role", "--username", "op.satu", "--role", "operator_opd"]) == 1
+    assert "Operator OPD harus dikaitkan" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("role", ["tim_asesor", "verifikator", "pimpinan", "operator_opd"])
 def test_only_admin_manages_users(db, role):
     uid = _user()
@@ -108,10 +147,12 @@ def test_lockout_after_five_failures_and_unlock_after_the_time(db, monkeypatch):
     for i in range(5):
         with pytest.raises(accounts.LoginFailed) as exc:
             accounts.authenticate("budi.s", "salah-sandi-1")
-    assert "terkunci" in exc.value.message
-    with pytest.raises(accounts.LoginFailed, match="terkunci"):
+    assert exc.value.message == accounts.login_failure_message()
+    with pytest.raises(accounts.LoginFailed) as exc:
         accounts.authenticate("budi.s", PW)  # the right password does not help while locked
+    assert exc.value.message == accounts.login_failure_message()
     assert _audit_actions().count("user.locked") == 1
+    assert _audit_actions().count("user.login_locked") == 1
     later = utcnow() + timedelta(minutes=16)
     monkeypatch.setattr(accounts, "utcnow", lambda: later)
     actor = accounts.authenticate("budi.s", PW)
@@ -119,6 +160,48 @@ def test_lockout_after_five_failures_and_unlock_after_the_time(db, monkeypatch):
     with read_only() as s:
         u = s.exec(select(User).where(User.username == "budi.s")).one()
         assert u.failed_logins == 0 and u.locked_until is None
+
+
+def test_unknown_wrong_and_locked_get_the_same_answer(db):
+    """The answer must not tell whether a name exists or is locked; the audit log still does (for the admin)."""
+    _user()
+    _user("ani.w", "pimpinan")
+    for _ in range(5):
+        with pytest.raises(accounts.LoginFailed):
+            accounts.authenticate("ani.w", "salah-sandi-1")
+    answers = {}
+    for case, (name, password) in {"unknown": ("tidak.ada", "salah-sandi-1"), "wrong": ("budi.s", "salah-sandi-1"),
+                                   "locked_wrong": ("ani.w", "salah-sandi-1"), "locked_right": ("ani.w", PW),
+                                   "too_long": ("budi.s", "x" * (accounts.MAX_PASSWORD + 1))}.items():
+        with pytest.raises(accounts.LoginFailed) as exc:
+            accounts.authenticate(name, password)
+        answers[case] = (type(exc.value), exc.value.message)
+    assert set(answers.values()) == {(accounts.LoginFailed,
+                                      "Nama pengguna atau kata sandi salah, atau akun sedang terkunci. "
+                                      "Setelah 5 kali gagal masuk berturut-turut, akun dikunci 15 menit.")}
+    with read_only() as s:
+        rows = s.exec(select(AuditLog).where(AuditLog.entity == "user").order_by(AuditLog.id)).all()
+        ani = accounts.find_user_id(SYSTEM, "ani.w")
+        locked = [r for r in rows if r.action == "user.locked"]
+        refused = [r for r in rows if r.action == "user.login_locked"]
+    assert [(r.entity_id, r.new["after_failures"]) for r in locked] == [(str(ani), 5)]
+    assert len(refused) == 2 and {int(r.entity_id) for r in refused} == {ani}
+    assert accounts.get_user(SYSTEM, ani).locked
+
+
+def test_lockout_notice_follows_the_settings(monkeypatch):
+    from assessment import config
+
+    monkeypatch.setenv("MONEV_LOCKOUT_ATTEMPTS", "3")
+    monkeypatch.setenv("MONEV_LOCKOUT_MINUTES", "30")
+    config.reset_settings()
+    try:
+        assert accounts.lockout_notice() == "Setelah 3 kali gagal masuk berturut-turut, akun dikunci 30 menit."
+        assert accounts.login_failure_message().endswith(accounts.lockout_notice())
+    finally:
+        monkeypatch.delenv("MONEV_LOCKOUT_ATTEMPTS")
+        monkeypatch.delenv("MONEV_LOCKOUT_MINUTES")
+        config.reset_settings()
 
 
 def test_admin_can_unlock_early(db):
@@ -207,12 +290,19 @@ def test_unknown_user_takes_as_long_as_known_user(db):
             accounts.authenticate(name, "salah-sandi-1")
         return time.perf_counter() - t
 
-    known, unknown = [], []
+    _user("ani.w", "pimpinan")
+    for _ in range(5):
+        with pytest.raises(accounts.LoginFailed):
+            accounts.authenticate("ani.w", "salah-sandi-1")  # now locked
+
+    known, unknown, locked = [], [], []
     for i in range(4):  # fewer than the lockout: each known attempt really verifies the hash
         known.append(timed("budi.s"))
         unknown.append(timed(f"tidak.ada.{i}"))
-    ratio = statistics.median(unknown) / statistics.median(known)
-    assert 0.5 < ratio < 2.0, (known, unknown)
+        locked.append(timed("ani.w"))
+    for other in (unknown, locked):
+        ratio = statistics.median(other) / statistics.median(known)
+        assert 0.5 < ratio < 2.0, (known, unknown, locked)
 
 
 def test_passwords_never_reach_logs_stdout_or_audit(seeded, caplog, capsys, monkeypatch):

@@ -73,6 +73,37 @@ def test_login_failure_then_success(seeded):
     assert all(PW != at.session_state[k] for k in at.session_state._state.filtered_state.keys())
 
 
+def test_login_page_does_not_tell_unknown_wrong_or_locked_apart(seeded):
+    accounts.create_user(SYSTEM, "sari.p", "Sari Pimpinan", "pimpinan", PW)
+    accounts.create_user(SYSTEM, "ani.w", "Ani", "tim_asesor", PW)
+    for _ in range(5):
+        with pytest.raises(accounts.LoginFailed):
+            accounts.authenticate("ani.w", "salah-sandi-1")
+    at = _app().run()
+    assert "Setelah 5 kali gagal masuk berturut-turut, akun dikunci 15 menit." in _texts(at)
+
+    def errors(name: str, password: str) -> list[str]:
+        inputs = {t.label: t for t in at.text_input}
+        inputs["Nama pengguna"].input(name)
+        inputs["Kata sandi"].input(password)
+        next(b for b in at.button if b.label == "Masuk").click().run()
+        shown = [e.value for e in at.error]
+        _main_run(at)
+        return shown
+
+    shown = {case: errors(*creds) for case, creds in {
+        "unknown": ("tidak.ada", "salah-sandi-1"), "wrong": ("sari.p", "salah-sandi-1"),
+        "locked": ("ani.w", "salah-sandi-1"), "locked_right_password": ("ani.w", PW)}.items()}
+    assert not at.exception
+    assert "actor" not in at.session_state
+    messages = {m for ms in shown.values() for m in ms}
+    assert len(messages) == 1, shown
+    assert all(len(ms) == 1 for ms in shown.values()), shown
+    (message,) = messages
+    assert "salah" in message and "Setelah 5 kali gagal masuk berturut-turut, akun dikunci 15 menit." in message
+    assert accounts.get_user(SYSTEM, accounts.find_user_id(SYSTEM, "ani.w")).locked
+
+
 def test_logout(seeded):
     accounts.create_user(SYSTEM, "sari.p", "Sari Pimpinan", "pimpinan", PW)
     at = _app().run()
@@ -171,6 +202,37 @@ def test_admin_creates_and_deactivates_a_user(seeded):
     at.button(key=f"deact_{uid}").click().run()
     assert not at.exception
     assert not accounts.get_user(SYSTEM, uid).active
+
+
+def test_user_form_refuses_a_unit_for_other_roles(seeded):
+    from assessment import units
+
+    kominfo = units.resolve_unit("Dinas Komunikasi dan Informatika").id
+    accounts.create_user(SYSTEM, "admin.satu", "Admin Satu", "admin", PW)
+    op = accounts.create_user(SYSTEM, "op.kominfo", "Operator Kominfo", "operator_opd", PW, kominfo)
+    admin = accounts.authenticate("admin.satu", PW)
+    at = _page("pages/pengguna.py", admin).run()
+    at.text_input(key="new_username").input("sari.p")
+    at.text_input(key="new_full_name").input("Sari")
+    at.text_input(key="new_pw1").input(PW)
+    at.text_input(key="new_pw2").input(PW)
+    at.selectbox(key="new_role").set_value("pimpinan")
+    at.selectbox(key="new_unit").set_value(kominfo)
+    next(b for b in at.button if b.label == "Buat pengguna").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Unit hanya diisi untuk peran Operator OPD; peran Pimpinan tidak dikaitkan dengan unit. Kosongkan unitnya."]
+    assert accounts.count_users() == 2
+    # Changing the operator to Pimpinan with the unit still chosen: refused, and the name is not saved either.
+    at.selectbox(key="user_sel").set_value(op).run()
+    fields = [t for t in at.text_input if t.label == "Nama lengkap" and t.value == "Operator Kominfo"]
+    fields[0].input("Nama Baru")
+    at.selectbox(key=f"edit_role_{op}").set_value("pimpinan")
+    next(b for b in at.button if b.label == "Simpan").click().run()
+    assert not at.exception
+    assert any("Unit hanya diisi untuk peran Operator OPD" in e.value for e in at.error)
+    view = accounts.get_user(SYSTEM, op)
+    assert (view.role, view.unit_id, view.full_name) == ("operator_opd", kominfo, "Operator Kominfo")
 
 
 def test_audit_page_filters_and_export(seeded):
