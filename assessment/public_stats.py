@@ -6,6 +6,13 @@ Tracking IDs (of any report, Rahasia or not). The counts come from `complaints.p
 whose query selects only grouping columns and a count (personal fields are never read), with the
 ranking's own rules (scoring.ranking) at the latest snapshot; this module labels them for the page,
 adds Tabel 6 and says whether demo data is counted.
+
+For the public page small counts are suppressed (`scoring.disclosure`, setting `public.min_count`,
+passed in by the page; other callers get every count): a month, category or
+unit with fewer reports than that is shown as "< 5" without percentages, and where the year's total
+would let a hidden count be worked out by subtraction, the smallest other row is hidden as well
+("disembunyikan"). A year with fewer reports than that shows "< 5" as its total too. A hidden
+number never leaves this module: the frames carry only the text, the chart frame None.
 """
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ import pandas as pd
 from sqlalchemy import func
 from sqlmodel import select
 
+from scoring import disclosure
 from scoring import renaksi as sr
 
 from .db import read_only
@@ -24,6 +32,8 @@ from .models import ComplaintSnapshot
 
 NOT_DISPOSED = "Belum terdisposisi"
 NO_CATEGORY = "(tanpa kategori)"
+SMALL_LABEL = "< {k}"
+HIDDEN_LABEL = "disembunyikan"
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
           "November", "Desember")
 
@@ -32,29 +42,70 @@ MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agust
 class PublicStats:
     year: Optional[int]
     years: list[int]
-    received: int = 0
+    received: int = 0  # for `empty` only; the page shows `received_text`
+    received_text: str = "0"
     followed_up_pct: Optional[float] = None
     resolved_pct: Optional[float] = None
-    by_month: pd.DataFrame = field(default_factory=pd.DataFrame)  # Bulan, Diterima, % ditindaklanjuti, % selesai
+    # Bulan, Diterima (a number, or the text "< 5" / "disembunyikan"), % ditindaklanjuti, % selesai (None when hidden)
+    by_month: pd.DataFrame = field(default_factory=pd.DataFrame)
     by_category: pd.DataFrame = field(default_factory=pd.DataFrame)  # Kategori, ...
     by_unit: pd.DataFrame = field(default_factory=pd.DataFrame)  # Unit, ...
+    # For the month chart: Bulan, Diterima (a number, None when hidden), % ditindaklanjuti, % selesai
+    month_chart: pd.DataFrame = field(default_factory=pd.DataFrame)
     targets: list[sr.Tabel6Row] = field(default_factory=list)
     synthetic: bool = False  # some of the counted reports come from demo (made-up) data
     last_snapshot: Optional[date] = None
+    min_count: int = 1
+    suppressed: bool = False  # some number on the page is hidden (small counts)
 
     @property
     def empty(self) -> bool:
         return self.received == 0
 
+    @property
+    def suppression_note(self) -> str:
+        """The one caption that explains the hidden numbers (empty when nothing is hidden)."""
+        if not self.suppressed:
+            return ""
+        k = self.min_count
+        return (f"Agar tidak ada pelapor yang dapat dikenali, jumlah di bawah {k} laporan ditampilkan sebagai "
+                f"\"< {k}\" tanpa persentase. Bila jumlah tersebut masih dapat dihitung dari total dan baris "
+                "lain, baris terkecil berikutnya ikut \"disembunyikan\".")
 
-def _shape(g: pd.DataFrame, key: str, label: str) -> pd.DataFrame:
-    out = pd.DataFrame({
-        label: g[key],
-        "Diterima": g["received"].astype(int),
-        "% ditindaklanjuti": g["followed_up_pct"].astype(float).round(1),
-        "% selesai": g["resolved_pct"].astype(float).round(1),
-    })
-    return out.reset_index(drop=True)
+
+def min_count(session=None) -> int:
+    """The smallest count the public page shows (setting `public.min_count`; 1 = show every count)."""
+    from . import settings_store
+
+    try:
+        return max(1, int(settings_store.get("public.min_count", session)))
+    except (TypeError, ValueError):
+        return 5
+
+
+def _fmt_int(n: int) -> str:
+    return f"{int(n):,}".replace(",", ".")
+
+
+def _shape(g: pd.DataFrame, key: str, label: str, k: int, total_small: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table (a hidden count replaced by its text "< 5" / "disembunyikan", its percentages None) and
+    the chart frame (hidden counts None)."""
+    g = g.reset_index(drop=True)
+    counts = [int(x) for x in g["received"]]
+    status = disclosure.suppress(counts, k)
+    if total_small:
+        status = [disclosure.SMALL if c > 0 else disclosure.SHOWN for c in counts]
+    texts = [c if st == disclosure.SHOWN else SMALL_LABEL.format(k=k) if st == disclosure.SMALL
+             else HIDDEN_LABEL for c, st in zip(counts, status)]
+    keep = [st == disclosure.SHOWN for st in status]
+    fu = [_round(x) if ok else None for x, ok in zip(g["followed_up_pct"], keep)]
+    rs = [_round(x) if ok else None for x, ok in zip(g["resolved_pct"], keep)]
+    obj = lambda values: pd.Series(values, dtype=object)  # noqa: E731 (None stays None, not NaN)
+    table = pd.DataFrame({label: list(g[key]), "Diterima": obj(texts) if False in keep else counts,
+                          "% ditindaklanjuti": obj(fu), "% selesai": obj(rs)})
+    chart = pd.DataFrame({label: list(g[key]), "Diterima": obj([c if ok else None for c, ok in zip(counts, keep)]),
+                          "% ditindaklanjuti": obj(fu), "% selesai": obj(rs)})
+    return table, chart
 
 
 def data_stamp() -> tuple:
@@ -74,18 +125,23 @@ def years_with_reports() -> list[int]:
     return complaints.years_available()
 
 
-def statistics(year: Optional[int] = None) -> PublicStats:
+def statistics(year: Optional[int] = None, min_count_: int = 1) -> PublicStats:
     """Everything the public page shows for one year (default: the newest year with reports).
 
+    Counts below `min_count_` are suppressed. The default 1 shows every count, for the logged-in
+    users' pages (the scorecard's trend); the public page passes `min_count()` (the setting
+    `public.min_count`).
+
     The counts come from `complaints.public_statistics` (the complaints area: latest snapshot, the
-    ranking's own rules); this only labels them and adds the targets."""
+    ranking's own rules); this only labels and suppresses them and adds the targets."""
     from . import complaints, renaksi
 
     years = years_with_reports()
     targets = sr.tabel6_rows(renaksi.read_targets(), renaksi.tabel2_actuals())
     if year is None:
         year = years[0] if years else None
-    out = PublicStats(year=year, years=years, targets=targets)
+    k = max(1, int(min_count_))
+    out = PublicStats(year=year, years=years, targets=targets, min_count=k)
     with read_only() as s:
         out.last_snapshot = s.exec(select(func.max(ComplaintSnapshot.snapshot_date))).one()
         out.synthetic = bool(s.exec(select(func.count()).select_from(ComplaintSnapshot)
@@ -97,17 +153,25 @@ def statistics(year: Optional[int] = None) -> PublicStats:
         return out
     t = p["totals"]
     out.received = int(t["received"])
-    out.followed_up_pct = _round(t.get("followed_up_pct"))
-    out.resolved_pct = _round(t.get("resolved_pct"))
+    total_small = disclosure.total_is_small(out.received, k)
+    out.received_text = SMALL_LABEL.format(k=k) if total_small else _fmt_int(out.received)
+    if not total_small:
+        out.followed_up_pct = _round(t.get("followed_up_pct"))
+        out.resolved_pct = _round(t.get("resolved_pct"))
     m = p["by_month"].copy()
     m["month"] = [f"{MONTHS[d.month - 1]} {d.year}" for d in pd.to_datetime(m["month"])]
-    out.by_month = _shape(m, "month", "Bulan")
+    out.by_month, out.month_chart = _shape(m, "month", "Bulan", k, total_small)
     c = p["by_category"].copy()
     c["category"] = c["category"].fillna("").replace("", NO_CATEGORY)
-    out.by_category = _shape(c.sort_values(["received", "category"], ascending=[False, True]), "category", "Kategori")
+    out.by_category, _ = _shape(c.sort_values(["received", "category"], ascending=[False, True]), "category",
+                                "Kategori", k, total_small)
     u = p["by_unit"].copy()
     u["unit"] = u["unit"].replace({"Belum didisposisikan": NOT_DISPOSED})
-    out.by_unit = _shape(u.sort_values(["received", "unit"], ascending=[False, True]), "unit", "Unit")
+    out.by_unit, _ = _shape(u.sort_values(["received", "unit"], ascending=[False, True]), "unit", "Unit",
+                            k, total_small)
+    out.suppressed = total_small or any(
+        (f["Diterima"] == SMALL_LABEL.format(k=k)).any() or (f["Diterima"] == HIDDEN_LABEL).any()
+        for f in (out.by_month, out.by_category, out.by_unit))
     return out
 
 

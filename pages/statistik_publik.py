@@ -20,52 +20,70 @@ ui.header(
 
 
 @st.cache_data(ttl=300, show_spinner=False, max_entries=50)
-def _stats(database_url: str, stamp: tuple, year):
-    # Many visitors at once cost one aggregation; a new import or Tabel 2 edit changes `stamp`.
-    return public_stats.statistics(year)
+def _stats(database_url: str, stamp: tuple, year, min_count: int):
+    # Many visitors at once cost one aggregation; a new import or Tabel 2 edit changes `stamp`,
+    # a changed `public.min_count` the last argument.
+    return public_stats.statistics(year, min_count)
+
+
+def _table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Counts and percentages as text (one type per column): a hidden percentage reads "-"."""
+    out = frame.copy()
+    out["Diterima"] = [f"{v:,}".replace(",", ".") if isinstance(v, int) else str(v) for v in out["Diterima"]]
+    for col in ("% ditindaklanjuti", "% selesai"):
+        out[col] = [ui.fmt_pct(None if v is None or v != v else float(v)) for v in out[col]]
+    return out
 
 
 url = get_settings().database_url
 stamp = public_stats.data_stamp()
-first = _stats(url, stamp, None)
+min_count = public_stats.min_count()
+first = _stats(url, stamp, None, min_count)
 if not first.years:
     st.info("Belum ada data laporan SP4N-LAPOR! yang diimpor. Statistik akan tampil setelah data pertama diimpor.")
     data = first
 else:
     year = st.selectbox("Tahun", first.years, key="public_year")
-    data = _stats(url, stamp, int(year))
+    data = _stats(url, stamp, int(year), min_count)
     if data.synthetic:
         st.warning("DATA SINTETIS (demo): sebagian atau seluruh angka di bawah berasal dari data contoh buatan, "
                    "bukan laporan masyarakat yang sebenarnya.")
     if data.last_snapshot:
         st.caption(f"Data sampai dengan ekspor LAPOR! tanggal {data.last_snapshot:%d-%m-%Y}.")
     c1, c2, c3 = st.columns(3)
-    c1.metric("Laporan diterima", f"{data.received:,}".replace(",", "."))
+    c1.metric("Laporan diterima", data.received_text)
     c2.metric("Ditindaklanjuti", ui.fmt_pct(data.followed_up_pct))
     c3.metric("Selesai", ui.fmt_pct(data.resolved_pct))
+    if data.suppressed:
+        st.caption(data.suppression_note)
 
     if not data.by_month.empty:
         st.subheader("Per bulan")
         order = list(data.by_month["Bulan"])
-        long = data.by_month.melt(id_vars="Bulan", value_vars=["% ditindaklanjuti", "% selesai"],
-                                  var_name="Ukuran", value_name="Persen")
-        bars = alt.Chart(data.by_month).mark_bar(color="#4C78A8").encode(
-            x=alt.X("Bulan:N", sort=order, title=None), y=alt.Y("Diterima:Q", title="Laporan diterima"),
-            tooltip=["Bulan", "Diterima"])
-        st.altair_chart(bars, width="stretch")
-        lines = alt.Chart(long).mark_line(point=True).encode(
-            x=alt.X("Bulan:N", sort=order, title=None), y=alt.Y("Persen:Q", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("Ukuran:N", title=None), tooltip=["Bulan", "Ukuran", "Persen"])
-        st.altair_chart(lines, width="stretch")
-        st.dataframe(data.by_month, hide_index=True, width="stretch")
+        # Hidden counts are None in month_chart: they get no bar and no point, and are not in the chart data.
+        shown = data.month_chart.dropna(subset=["Diterima"]).astype({"Diterima": int})
+        long = data.month_chart.melt(id_vars="Bulan", value_vars=["% ditindaklanjuti", "% selesai"],
+                                     var_name="Ukuran", value_name="Persen").dropna(subset=["Persen"])
+        if not shown.empty:
+            bars = alt.Chart(shown).mark_bar(color="#4C78A8").encode(
+                x=alt.X("Bulan:N", sort=order, title=None), y=alt.Y("Diterima:Q", title="Laporan diterima"),
+                tooltip=[alt.Tooltip("Bulan:N"), alt.Tooltip("Diterima:Q")])
+            st.altair_chart(bars, width="stretch")
+        if not long.empty:
+            lines = alt.Chart(long.astype({"Persen": float})).mark_line(point=True).encode(
+                x=alt.X("Bulan:N", sort=order, title=None), y=alt.Y("Persen:Q", scale=alt.Scale(domain=[0, 100])),
+                color=alt.Color("Ukuran:N", title=None),
+                tooltip=[alt.Tooltip("Bulan:N"), alt.Tooltip("Ukuran:N"), alt.Tooltip("Persen:Q")])
+            st.altair_chart(lines, width="stretch")
+        st.dataframe(_table(data.by_month), hide_index=True, width="stretch")
 
     col_a, col_b = st.columns(2)
     with col_a:
         st.subheader("Per kategori")
-        st.dataframe(data.by_category, hide_index=True, width="stretch")
+        st.dataframe(_table(data.by_category), hide_index=True, width="stretch")
     with col_b:
         st.subheader("Per unit")
-        st.dataframe(data.by_unit, hide_index=True, width="stretch")
+        st.dataframe(_table(data.by_unit), hide_index=True, width="stretch")
 
 st.subheader("Target sasaran strategis (Tabel 6)")
 if not data.targets:

@@ -18,20 +18,41 @@ SECRETS = {
 }
 
 
-def _add_reports(synthetic: bool = False) -> None:
-    from assessment.db import transaction
-    from assessment.models import ComplaintReport, ComplaintSnapshot
+def _units() -> tuple[int, int]:
     from assessment.units import resolve_unit
 
-    kominfo = resolve_unit("Dinas Komunikasi dan Informatika").id
-    dinkes = resolve_unit("Dinas Kesehatan").id
-    rows = [  # tracking, date, unit, state, category, type, follow-up date recorded
+    return resolve_unit("Dinas Komunikasi dan Informatika").id, resolve_unit("Dinas Kesehatan").id
+
+
+def _add_reports(synthetic: bool = False) -> None:
+    kominfo, dinkes = _units()
+    _insert([  # tracking, date, unit, state, category, type, follow-up date recorded
         ("5012345", date(2024, 1, 5), kominfo, "selesai", "Infrastruktur", "Biasa", None),
         ("7098765", date(2024, 1, 20), kominfo, "menunggu tindak lanjut", "Infrastruktur", "Rahasia", None),
         ("5011111", date(2024, 2, 3), dinkes, "diproses", "Kesehatan", "Anonim", None),
         ("7000001", date(2024, 2, 9), dinkes, "menunggu tindak lanjut", "Kesehatan", "Rahasia", date(2024, 2, 12)),
         ("5099999", date(2024, 2, 10), None, "menunggu verifikasi", None, "Biasa", None),
-    ]
+    ], synthetic)
+
+
+def _add_twenty_reports() -> None:
+    """Kominfo 10 (Januari, Infrastruktur, selesai); Dinkes 8 (2 Januari, 6 Februari; 7 Kesehatan, 1 without
+    a category; diproses); 2 not disposed (Februari, no category, waiting for verification). Two of
+    the Rahasia ones carry the fixture's secret Tracking IDs."""
+    kominfo, dinkes = _units()
+    rows = [(f"60000{i:02d}", date(2024, 1, 3 + i), kominfo, "selesai", "Infrastruktur", "Biasa", None)
+            for i in range(10)]
+    rows += [(f"61000{i:02d}", date(2024, 1 if i < 2 else 2, 4 + i), dinkes, "diproses",
+              "Kesehatan" if i < 7 else None, "Rahasia" if i == 0 else "Biasa", None) for i in range(8)]
+    rows += [("7098765", date(2024, 2, 20), None, "menunggu verifikasi", None, "Rahasia", None),
+             ("5099999", date(2024, 2, 21), None, "menunggu verifikasi", None, "Rahasia", None)]
+    _insert(rows)
+
+
+def _insert(rows, synthetic: bool = False) -> None:
+    from assessment.db import transaction
+    from assessment.models import ComplaintReport, ComplaintSnapshot
+
     with transaction() as s:
         snap = ComplaintSnapshot(snapshot_date=date(2024, 3, 1), filename="ekspor.xlsx", sha256="0" * 64, kind="xlsx",
                                  rows=len(rows), synthetic=synthetic, imported_by="uji")
@@ -52,7 +73,7 @@ def test_statistics_exact_values(seeded):
     from assessment import public_stats
 
     _add_reports()
-    st = public_stats.statistics(2024)
+    st = public_stats.statistics(2024)  # the default (logged-in pages): every count as it is
     # 5 received; requiring follow-up: 4 (not the one waiting for verification);
     # followed up: selesai, diproses, and the waiting one with a recorded follow-up date = 3 -> 75 %; selesai 1 -> 25 %.
     assert (st.received, st.followed_up_pct, st.resolved_pct) == (5, 75.0, 25.0)
@@ -61,11 +82,124 @@ def test_statistics_exact_values(seeded):
         {"Bulan": "Februari 2024", "Diterima": 3, "% ditindaklanjuti": 100.0, "% selesai": 0.0},
     ]
     cats = {r["Kategori"]: (r["Diterima"], r["% ditindaklanjuti"]) for r in st.by_category.to_dict("records")}
-    assert cats["Infrastruktur"] == (2, 50.0) and cats["Kesehatan"] == (2, 100.0) and cats["(tanpa kategori)"][0] == 1
+    assert cats["Infrastruktur"] == (2, 50.0) and cats["Kesehatan"] == (2, 100.0)
+    assert cats["(tanpa kategori)"][0] == 1
     units = {r["Unit"]: r["Diterima"] for r in st.by_unit.to_dict("records")}
     assert units == {"Dinas Komunikasi dan Informatika": 2, "Dinas Kesehatan": 2, "Belum terdisposisi": 1}
+    assert not st.suppressed and st.suppression_note == "" and st.received_text == "5"
     assert st.years == [2024] and not st.synthetic and st.last_snapshot == date(2024, 3, 1)
     assert {t.key for t in st.targets} == {"jumlah_pengaduan", "persentase_penyelesaian"}
+
+
+def test_small_counts_are_suppressed_with_the_setting(seeded):
+    """public.min_count 5 (data/settings.yaml): every month, category and unit of the five reports is
+    below it; the total (5) is not, so it stays, and the hidden rows add up to 5 - which leaves each
+    of them anywhere from 1 to 4, so nothing more needs hiding."""
+    from assessment import public_stats
+
+    _add_reports()
+    st = public_stats.statistics(2024, public_stats.min_count())
+    assert st.min_count == 5 and st.suppressed
+    assert (st.received, st.received_text, st.followed_up_pct, st.resolved_pct) == (5, "5", 75.0, 25.0)
+    assert st.by_month.to_dict("records") == [
+        {"Bulan": "Januari 2024", "Diterima": "< 5", "% ditindaklanjuti": None, "% selesai": None},
+        {"Bulan": "Februari 2024", "Diterima": "< 5", "% ditindaklanjuti": None, "% selesai": None},
+    ]
+    assert st.month_chart.to_dict("records") == [
+        {"Bulan": "Januari 2024", "Diterima": None, "% ditindaklanjuti": None, "% selesai": None},
+        {"Bulan": "Februari 2024", "Diterima": None, "% ditindaklanjuti": None, "% selesai": None},
+    ]
+    assert set(st.by_unit["Diterima"]) == set(st.by_category["Diterima"]) == {"< 5"}
+    assert st.by_unit["% ditindaklanjuti"].isna().all() and st.by_category["% selesai"].isna().all()
+    assert st.suppression_note == (
+        "Agar tidak ada pelapor yang dapat dikenali, jumlah di bawah 5 laporan ditampilkan sebagai \"< 5\" "
+        "tanpa persentase. Bila jumlah tersebut masih dapat dihitung dari total dan baris lain, baris terkecil "
+        "berikutnya ikut \"disembunyikan\".")
+
+
+def test_the_threshold_is_a_setting(seeded, admin):
+    from assessment import public_stats, settings_store
+
+    assert public_stats.min_count() == 5
+    settings_store.set_value(admin, "public.min_count", 2)
+    _add_reports()
+    st = public_stats.statistics(2024, public_stats.min_count())
+    assert st.by_month["Diterima"].tolist() == [2, 3]
+    # 2 Kominfo, 2 Dinkes, 1 not disposed: the 1 alone = 5 - 2 - 2; with one 2 hidden, 3 = 1 + (at least 2).
+    assert st.by_unit["Diterima"].tolist() == ["disembunyikan", "disembunyikan", "< 2"]
+    settings_store.set_value(admin, "public.min_count", 0)
+    assert public_stats.min_count() == 1
+
+
+def test_a_year_below_the_threshold_hides_its_total_too(seeded):
+    from assessment import public_stats
+
+    _add_reports()
+    st = public_stats.statistics(2024, 6)
+    assert (st.received_text, st.followed_up_pct, st.resolved_pct) == ("< 6", None, None)
+    assert not st.empty
+    for frame in (st.by_month, st.by_category, st.by_unit):
+        assert set(frame["Diterima"]) == {"< 6"} and frame["% ditindaklanjuti"].isna().all()
+
+
+def test_one_small_row_is_not_given_away_by_the_total(seeded):
+    """Per unit 10 / 8 / 2: showing 10 and 8 would give the 2 away (20 - 10 - 8), so the 8 is hidden
+    too; the reader then knows only that the two hidden rows hold 10, the small one 1 to 4."""
+    from assessment import public_stats
+
+    _add_twenty_reports()
+    st = public_stats.statistics(2024, public_stats.min_count())
+    assert (st.received_text, st.followed_up_pct, st.resolved_pct) == ("20", 100.0, 55.6)
+    assert st.by_unit.to_dict("records") == [
+        {"Unit": "Dinas Komunikasi dan Informatika", "Diterima": 10, "% ditindaklanjuti": 100.0, "% selesai": 100.0},
+        {"Unit": "Dinas Kesehatan", "Diterima": "disembunyikan", "% ditindaklanjuti": None, "% selesai": None},
+        {"Unit": "Belum terdisposisi", "Diterima": "< 5", "% ditindaklanjuti": None, "% selesai": None},
+    ]
+    assert st.by_category.to_dict("records") == [
+        {"Kategori": "Infrastruktur", "Diterima": 10, "% ditindaklanjuti": 100.0, "% selesai": 100.0},
+        {"Kategori": "Kesehatan", "Diterima": "disembunyikan", "% ditindaklanjuti": None, "% selesai": None},
+        {"Kategori": "(tanpa kategori)", "Diterima": "< 5", "% ditindaklanjuti": None, "% selesai": None},
+    ]
+    # Januari 12 (10 selesai, 2 diproses), Februari 8 (6 diproses, 2 not yet verified): nothing small.
+    assert st.by_month.to_dict("records") == [
+        {"Bulan": "Januari 2024", "Diterima": 12, "% ditindaklanjuti": 100.0, "% selesai": 83.3},
+        {"Bulan": "Februari 2024", "Diterima": 8, "% ditindaklanjuti": 100.0, "% selesai": 0.0},
+    ]
+    assert st.month_chart["Diterima"].tolist() == [12, 8]
+
+
+@pytest.mark.parametrize("counts,expected", [
+    ([30, 40], "SS"),
+    ([2, 3], "ss"),              # 5 hidden, each 1-4: neither can be worked out
+    ([10, 8, 2], "Scs"),         # alone, the 2 = 20 - 10 - 8
+    ([1, 10, 20], "scS"),
+    ([4, 4, 30], "ssc"),         # 38 - 30 = 8 = 4 + 4: both would be known
+    ([3, 4, 30], "ssS"),         # 7 = 3 + 4 or 4 + 3
+    ([1, 1, 30, 40], "sscS"),    # 2 = 1 + 1
+    ([1, 5, 5, 20], "sccc"),     # hiding one 5: 6 = 1 + (at least 5); both 5s: 11 = 1 + 10; so the 20 too
+    ([6, 1], "cs"),              # 7 = (5 or 6) + (2 or 1)
+    ([0, 3, 20], "Ssc"),         # an empty row stays
+    ([3, 1], "ss"),              # total 4 < 5: the caller hides the total, nothing to subtract
+])
+def test_suppression_rule_exact(counts, expected):
+    from scoring import disclosure
+
+    code = {disclosure.SHOWN: "S", disclosure.SMALL: "s", disclosure.COMPLEMENT: "c"}
+    assert "".join(code[x] for x in disclosure.suppress(counts, 5)) == expected
+    assert disclosure.suppress(counts, 1) == [disclosure.SHOWN] * len(counts)
+
+
+def test_public_page_hides_small_counts(seeded):
+    _add_twenty_reports()
+    at = _public_page().run()
+    assert not at.exception
+    text = _all_text(at)
+    assert "Agar tidak ada pelapor yang dapat dikenali" in text
+    units = next(d.value for d in at.dataframe if "Unit" in d.value.columns)
+    assert units["Diterima"].tolist() == ["10", "disembunyikan", "< 5"]
+    assert units["% selesai"].tolist() == ["100,0 %", "-", "-"]
+    for v in ("7098765", "5099999") + tuple(SECRETS["names"]):
+        assert v not in text
 
 
 def _all_text(at: AppTest) -> str:
