@@ -39,7 +39,6 @@ TIME_LIMITS_FILE = "complaints/time_limits.yaml"
 CUTI_FILE = "complaints/cuti_bersama.yaml"
 SYNTHETIC_LABEL = "DATA SINTETIS (demo)"
 CHUNK = 20000
-REBUILD_INDEXES_AT = 50_000  # new reports into an empty table: indexes built once, after the rows
 Progress = Callable[[float, str], None]
 
 # --- data files -----------------------------------------------------------------------------------
@@ -450,54 +449,73 @@ def _placeholder(conn) -> Optional[str]:
     return "?" if style == "qmark" else "%s" if style in ("format", "pyformat") else None
 
 
-def _executemany(conn, sql_qmark: str, rows: list[tuple]) -> None:
-    """executemany through the driver (fast path): `sql_qmark` uses ? placeholders."""
+def _executemany(conn, sql_qmark: str, rows: Iterable[tuple]) -> None:
+    """executemany on the driver's cursor of this transaction's connection (fast path): `sql_qmark` uses
+    ? placeholders. `rows` may be an iterator: each tuple is then made, bound and freed in turn (no list of
+    a chunk's tuples kept alive, which would also keep Python's garbage collector busy)."""
     ph = _placeholder(conn)
     if ph is None:  # pragma: no cover - drivers with named parameters
         raise RuntimeError(f"paramstyle {conn.dialect.paramstyle} tidak didukung untuk impor massal")
-    if rows:
-        conn.exec_driver_sql(sql_qmark if ph == "?" else sql_qmark.replace("?", ph), rows)
+    if isinstance(rows, (list, tuple)) and not rows:
+        return
+    cur = conn.connection.cursor()  # the DBAPI cursor of the same connection: same transaction
+    try:
+        cur.executemany(sql_qmark if ph == "?" else sql_qmark.replace("?", ph), rows)
+    finally:
+        cur.close()
 
 
-def _db_dates(values: np.ndarray, sqlite: bool) -> list:
-    """datetime64 values -> what the driver takes: ISO text on SQLite, date objects elsewhere; None for NaT.
+def _db_dates(values: np.ndarray, sqlite: bool, null: Any = None) -> list:
+    """datetime64 values -> what the driver takes: ISO text on SQLite, date objects elsewhere; `null` for NaT.
     Converted once per distinct date (a chunk holds a few hundred at most)."""
     a = np.asarray(values).astype("datetime64[D]")
     codes, uniq = pd.factorize(a.view(np.int64), use_na_sentinel=False)
     days = uniq.astype("datetime64[D]")
     conv = np.datetime_as_string(days, unit="D").astype(object) if sqlite else days.astype(object)
-    conv[np.isnat(days)] = None
+    conv[np.isnat(days)] = null
     return conv[codes].tolist()
 
 
-def _db_text(values: pd.Series, empty_as_none: bool = True) -> list:
+def _db_text(values: pd.Series, empty_as_none: bool = True, null: Any = None) -> list:
+    """Text values; with `empty_as_none`, '' and missing values become `null`."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if isinstance(values.dtype, pd.CategoricalDtype):  # once per category, then a C-level take
         cats = values.cat.categories.astype(object).to_numpy()
-        table = np.append(cats, None)
+        table = np.append(cats, null if empty_as_none else None)
         if empty_as_none:
-            table[table == ""] = None
+            table[table == ""] = null
         codes = values.cat.codes.to_numpy()
         return table[np.where(codes < 0, len(cats), codes)].tolist()
     a = pa.array(values.array if hasattr(values, "array") else values, from_pandas=True)
     if not pa.types.is_string(a.type) and not pa.types.is_large_string(a.type):
         a = a.cast(pa.large_string())
     if empty_as_none:
-        a = pc.if_else(pc.equal(a, ""), pa.scalar(None, a.type), a)
+        a = pc.fill_null(a, "") if null == "" else pc.if_else(pc.equal(a, ""), pa.scalar(null, a.type), a)
     return a.to_pylist()
 
 
-def _db_num(values: np.ndarray, as_int: bool = False) -> list:
+def _db_num(values: np.ndarray, as_int: bool = False, null: Any = None) -> list:
     import pyarrow as pa
 
+    if null is not None:  # NaN -> the sentinel, then plain numbers (no None at all)
+        a = np.asarray(values, dtype=float)
+        a = np.where(np.isnan(a), null, a)
+        return (a.astype(np.int64) if as_int else a).tolist()
     a = pa.array(np.asarray(values, dtype=float), from_pandas=True)
     return (a.cast(pa.int64()) if as_int else a).to_pylist()
 
 
 def _db_int(values) -> list:
     return np.asarray(values, dtype=np.int64).tolist()
+
+
+# On SQLite, NULLs are bound as a sentinel that the statement turns back into NULL (NULLIF): binding
+# Python's None costs sqlite3 a lookup for an adapter each time (about 0.7 microseconds), binding '' or
+# -1 does not; a million reports hold some 8 million empty fields. The sentinels cannot be real values:
+# these text columns store '' as NULL anyway, unit ids are positive and ratings are 1-5.
+_NULL_TEXT, _NULL_INT, _NULL_REAL = "", -1, -1.0
 
 
 _TEXT_COLS = ["report_time", "reporter_name", "category_id", "category", "title", "body_initial", "body_final",
@@ -511,18 +529,15 @@ REPORT_COLS = (["id", "tracking_id", "year", "classification", "report_type", "s
 _CONSTANT_COLS = ("first_snapshot_id", "last_snapshot_id", "first_seen_date", "last_seen_date")
 
 
-_REPORT_INDEXES = (  # as migrations/versions/0003_complaints.py creates them
-    ("ix_complaintreport_tracking_id", "CREATE UNIQUE INDEX ix_complaintreport_tracking_id ON complaintreport (tracking_id)"),
-    ("ix_complaintreport_unit_year", "CREATE INDEX ix_complaintreport_unit_year ON complaintreport (unit_id, year)"),
-)
-
-
-def _report_rows(f: pd.DataFrame, sqlite: bool, order: list[str], rows: np.ndarray | None = None) -> Iterable[list[tuple]]:
-    """Chunks of DB tuples with the columns in `order`, for the rows at positions `rows` (default all)."""
+def _report_rows(f: pd.DataFrame, sqlite: bool, order: list[str], rows: np.ndarray | None = None
+                 ) -> Iterable[tuple[int, Iterable[tuple]]]:
+    """Chunks of DB tuples with the columns in `order`, for the rows at positions `rows` (default all):
+    (number of rows, an iterator of tuples)."""
     n = len(f) if rows is None else len(rows)
     f = f[[c for c in order if c in f]]  # only the columns written (a view)
     contiguous = rows is None or (n > 0 and int(rows[-1]) - int(rows[0]) + 1 == n)
     first = 0 if rows is None or n == 0 else int(rows[0])
+    nt, ni, nr = (_NULL_TEXT, _NULL_INT, _NULL_REAL) if sqlite else (None, None, None)
     for start in range(0, n, CHUNK):
         p = f.iloc[first + start:first + start + CHUNK] if contiguous else f.iloc[rows[start:start + CHUNK]]
         conv = {
@@ -533,7 +548,8 @@ def _report_rows(f: pd.DataFrame, sqlite: bool, order: list[str], rows: np.ndarr
             "status_raw": lambda: _db_text(p["status_raw"], empty_as_none=False),
             "status_key": lambda: _db_text(p["status_key"], empty_as_none=False),
             "state": lambda: _db_text(p["state"], empty_as_none=False),
-            "unit_id": lambda: _db_num(p["unit_id"], as_int=True), "rating": lambda: _db_num(p["rating"]),
+            "unit_id": lambda: _db_num(p["unit_id"], as_int=True, null=ni),
+            "rating": lambda: _db_num(p["rating"], null=nr),
             "first_snapshot_id": lambda: _db_int(p["first_snapshot_id"]),
             "last_snapshot_id": lambda: _db_int(p["last_snapshot_id"]),
             "content_hash": lambda: _db_int(p["content_hash"]),
@@ -543,10 +559,20 @@ def _report_rows(f: pd.DataFrame, sqlite: bool, order: list[str], rows: np.ndarr
             if c in conv:
                 cols.append(conv[c]())
             elif c in _DATE_COLS:
-                cols.append(_db_dates(p[c].to_numpy(), sqlite))
+                cols.append(_db_dates(p[c].to_numpy(), sqlite, null=nt))
             else:
-                cols.append(_db_text(p[c]))
-        yield list(zip(*cols))
+                cols.append(_db_text(p[c], null=nt))
+        yield len(p), zip(*cols)
+
+
+def _report_params(order: list[str], sqlite: bool) -> list[str]:
+    """The SQL for each parameter of `_report_rows(..., order)`: on SQLite the nullable columns' sentinels
+    are turned back into NULL."""
+    if not sqlite:
+        return ["?"] * len(order)
+    sentinel = {"unit_id": str(_NULL_INT), "rating": repr(_NULL_REAL)}
+    return [f"NULLIF(?, {sentinel[c]})" if c in sentinel else
+            "NULLIF(?, '')" if c in _DATE_COLS or c in _TEXT_COLS else "?" for c in order]
 
 
 def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_mappings: Mapping[str, str],
@@ -685,37 +711,32 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
     ids[~known] = np.arange(nxt + 1, nxt + 1 + n_new, dtype=np.int64)
     ids[known] = f.loc[known, "db_id"].to_numpy(dtype=float).astype(np.int64)
     f["id"] = ids
-    # a first import into an empty table: build the indexes once at the end rather than row by row
-    rebuild = len(ex) == 0 and n_new >= REBUILD_INDEXES_AT and (s.exec(select(func.count()).select_from(ComplaintReport)).one() == 0)
-    if rebuild:
-        for ix in _REPORT_INDEXES:
-            conn.execute(text(f"DROP INDEX {ix[0]}"))
+    # The indexes stay during the inserts: the rows go in in Tracking ID order (the unique index grows at its
+    # end) and (unit_id, year) has a few hundred keys; dropping them and building them again after a first
+    # import of 1M rows was measured no cheaper in CPU and slower in time (two more scans of the table).
     param_cols = [c for c in REPORT_COLS if c not in _CONSTANT_COLS]
     literal = {"first_snapshot_id": str(sid), "last_snapshot_id": str(sid), "first_seen_date": f"'{S.isoformat()}'",
                "last_seen_date": f"'{S.isoformat()}'"}  # generated here, never user text
     cols_sql = ", ".join(param_cols + list(_CONSTANT_COLS))
-    values_sql = ", ".join(["?"] * len(param_cols) + [literal[c] for c in _CONSTANT_COLS])
+    values_sql = ", ".join(_report_params(param_cols, sqlite) + [literal[c] for c in _CONSTANT_COLS])
     ins = f"INSERT INTO complaintreport ({cols_sql}) VALUES ({values_sql})"
     done = 0
     total_work = max(len(f) + n_new + int(changed.sum()), 1)
-    for rows in _report_rows(f, sqlite, param_cols, np.flatnonzero(~known)):
+    for k, rows in _report_rows(f, sqlite, param_cols, np.flatnonzero(~known)):
         _executemany(conn, ins, rows)
-        done += len(rows)
+        done += k
         say(0.05 + 0.85 * done / total_work, f"Menyimpan laporan baru ({done:,} dari {n_new:,})".replace(",", "."))
-    if rebuild:
-        say(0.05 + 0.85 * done / total_work, "Membuat indeks")
-        for name, ddl in _REPORT_INDEXES:
-            conn.execute(text(ddl))
     if n_new and conn.dialect.name == "postgresql":
         conn.execute(text("SELECT setval(pg_get_serial_sequence('complaintreport', 'id'), "
                           "(SELECT MAX(id) FROM complaintreport))"))
 
     # changed reports: every field, keeping what the earlier snapshots established
     set_cols = [c for c in REPORT_COLS if c not in ("id", "first_snapshot_id", "first_seen_date")]
-    upd = f"UPDATE complaintreport SET {', '.join(c + ' = ?' for c in set_cols)} WHERE id = ?"
-    for rows in _report_rows(f, sqlite, set_cols + ["id"], np.flatnonzero(changed)):
+    upd = (f"UPDATE complaintreport SET {', '.join(f'{c} = {v}' for c, v in zip(set_cols, _report_params(set_cols, sqlite)))}"
+           " WHERE id = ?")
+    for k, rows in _report_rows(f, sqlite, set_cols + ["id"], np.flatnonzero(changed)):
         _executemany(conn, upd, rows)
-        done += len(rows)
+        done += k
         say(0.05 + 0.85 * done / total_work, "Memperbarui laporan yang berubah")
 
     # unchanged reports: seen again
@@ -724,7 +745,7 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
     touch = ("UPDATE complaintreport SET last_snapshot_id = ?, last_seen_date = ?, waiting_seen_date = CASE WHEN "
              "followed_up_seen_date IS NULL AND state = ? THEN ? ELSE waiting_seen_date END WHERE id = ?")
     for i in range(0, len(seen), CHUNK):
-        _executemany(conn, touch, [(sid, d_sql, rk.MENUNGGU, d_sql, int(x)) for x in seen[i:i + CHUNK]])
+        _executemany(conn, touch, ((sid, d_sql, rk.MENUNGGU, d_sql, x) for x in seen[i:i + CHUNK].tolist()))
         done += len(seen[i:i + CHUNK])
         say(0.05 + 0.85 * done / total_work, "Mencatat laporan yang tidak berubah")
 
@@ -758,12 +779,15 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
                       "prev_seen_date": prev_last[moved]}),
     ], ignore_index=True)
     hsql = ("INSERT INTO complaintstatus (report_id, snapshot_id, snapshot_date, status_raw, status_key, state, unit_id, "
-            "prev_seen_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            "prev_seen_date) VALUES (?, ?, ?, ?, ?, ?, "
+            + (f"NULLIF(?, {_NULL_INT}), NULLIF(?, '')" if sqlite else "?, ?") + ")")
+    ni, nt = (_NULL_INT, _NULL_TEXT) if sqlite else (None, None)
     for i in range(0, len(hist), CHUNK):
         p = hist.iloc[i:i + CHUNK]
-        rows = list(zip(_db_int(p["report_id"]), _db_int(p["snapshot_id"]), _db_dates(p["snapshot_date"].to_numpy(), sqlite),
-                        p["status_raw"].tolist(), p["status_key"].tolist(), p["state"].tolist(),
-                        _db_num(p["unit_id"].to_numpy(), as_int=True), _db_dates(p["prev_seen_date"].to_numpy(), sqlite)))
+        rows = zip(_db_int(p["report_id"]), _db_int(p["snapshot_id"]), _db_dates(p["snapshot_date"].to_numpy(), sqlite),
+                   p["status_raw"].tolist(), p["status_key"].tolist(), p["state"].tolist(),
+                   _db_num(p["unit_id"].to_numpy(), as_int=True, null=ni),
+                   _db_dates(p["prev_seen_date"].to_numpy(), sqlite, null=nt))
         _executemany(conn, hsql, rows)
     # the ranking's aggregates for the new snapshot, every year (the snapshot date moved for all of them)
     say(0.93, "Menghitung peringkat")

@@ -419,12 +419,11 @@ def test_demo_data_loads_once_and_is_labelled(seeded, admin):
     assert svc.ranking(2026).document() == _pandas_document(2026) != before
 
 
-def test_first_big_import_rebuilds_the_indexes(seeded, admin, monkeypatch):
+def test_the_indexes_after_a_first_import(seeded, admin):
     from sqlalchemy import inspect
 
     from assessment.db import get_engine
 
-    monkeypatch.setattr(svc, "REBUILD_INDEXES_AT", 1)
     imp(admin, "lapor_s1.xlsx")
     idx = {i["name"]: (tuple(i["column_names"]), bool(i["unique"])) for i in inspect(get_engine()).get_indexes("complaintreport")}
     assert idx["ix_complaintreport_tracking_id"] == (("tracking_id",), True)
@@ -433,3 +432,23 @@ def test_first_big_import_rebuilds_the_indexes(seeded, admin, monkeypatch):
         imp(admin, "lapor_s1.xlsx")
     imp(admin, "lapor_s2.xlsx")
     assert counts()["complaintreport"] == 14
+
+
+def test_empty_fields_are_stored_as_null_not_as_the_bulk_insert_sentinels(seeded, admin):
+    """On SQLite the import binds '' / -1 for missing values and NULLIF turns them back into NULL."""
+    from assessment.db import read_only
+
+    imp(admin, "lapor_s1.xlsx")
+    assert imp(admin, "lapor_s2.xlsx").history_rows == 10  # updates and history rows too
+    nullable = list(svc._TEXT_COLS) + ["disposition_date", "follow_up_date", "completion_date",
+                                       "followed_up_seen_date", "waiting_seen_date"]
+    with read_only() as s:
+        c = s.connection()
+        for col in nullable:
+            assert c.execute(text(f"SELECT COUNT(*) FROM complaintreport WHERE CAST({col} AS TEXT) = ''")).scalar() == 0, col
+        assert c.execute(text("SELECT COUNT(*) FROM complaintreport WHERE unit_id = -1 OR rating = -1")).scalar() == 0
+        assert c.execute(text("SELECT COUNT(*) FROM complaintreport WHERE rating IS NULL")).scalar() > 0
+        assert c.execute(text("SELECT COUNT(*) FROM complaintreport WHERE hold_reason IS NULL")).scalar() > 0
+        assert c.execute(text("SELECT COUNT(*) FROM complaintstatus WHERE unit_id = -1 "
+                              "OR CAST(prev_seen_date AS TEXT) = ''")).scalar() == 0
+        assert c.execute(text("SELECT COUNT(*) FROM complaintstatus")).scalar() > 0
