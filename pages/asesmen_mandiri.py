@@ -45,13 +45,18 @@ scale_labels = {s["score"]: s["label"] for s in inst.scale}
 # the widgets are reloaded from the database and the user is told, so no save overwrites unseen work.
 seen: dict[int, int] = st.session_state.setdefault(f"seen_{aid}", {})
 changed_by_others = []
+widget_keys = ("score_{}_{}", "note_{}_{}", "link_{}_{}")
 for q in sorted(inst.questions):
     a = view.answers[q]
-    if seen.get(q) != a.version:
+    # Streamlit forgets a widget's value when the widget was not drawn in a run (another page was
+    # open, or the question was filtered out): reload it then too, or it would show a blank form.
+    missing_widget = any(k.format(aid, q) not in st.session_state for k in widget_keys)
+    if seen.get(q) != a.version or missing_widget:
         st.session_state[f"score_{aid}_{q}"] = a.score
         st.session_state[f"note_{aid}_{q}"] = a.note or ""
         st.session_state[f"link_{aid}_{q}"] = a.evidence_link or ""
-        if q in seen and a.updated_by != actor.username:
+        st.session_state.get(f"errors_{aid}", {}).pop(q, None)
+        if q in seen and seen[q] != a.version and a.updated_by != actor.username:
             changed_by_others.append((q, a.updated_by))
         seen[q] = a.version
 
@@ -108,7 +113,7 @@ for q in sorted(inst.questions):
         st.markdown(f"**{q}.** {ui.escape_md(inst.questions[q])}")
         left, right = st.columns([3, 2])
         left.radio("Nilai", options=[1, 2, 3, 4], format_func=lambda v: scale_labels.get(v, str(v)),
-                   key=f"score_{aid}_{q}", horizontal=True, disabled=not can_edit, on_change=_save, args=(q, "score"))
+                   key=f"score_{aid}_{q}", index=None, horizontal=True, disabled=not can_edit, on_change=_save, args=(q, "score"))
         right.text_input("Tautan bukti (opsional)", key=f"link_{aid}_{q}", disabled=not can_edit, max_chars=1000,
                          on_change=_save, args=(q, "evidence_link"), placeholder="https://...")
         st.text_area("Catatan", key=f"note_{aid}_{q}", disabled=not can_edit, on_change=_save,

@@ -18,17 +18,20 @@ def current_actor() -> Optional[Actor]:
 
 
 def ensure_routed() -> None:
-    """Send a page that Streamlit ran on its own back through app.py.
+    """Route a page that Streamlit ran on its own through app.py.
 
     With a pages/ folder beside app.py, Streamlit starts in its legacy multipage mode: until app.py
     has called st.navigation once, a request for a page URL runs that file directly, past app.py's
-    session checks and menu. Switching the mode off and rerunning makes app.py route the request
-    (and refuse pages the user may not open)."""
+    session checks and menu. Running app.py's main() here, inside the same run, switches that mode off
+    and lets app.py decide which page to show (refusing pages the user may not open) with this run's
+    input intact; then this direct run stops."""
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+        import app  # the entry point; importing it does not run main()
+
+        app.main()
+        st.stop()
 
 
 def require_actor() -> Actor:

@@ -100,3 +100,26 @@ def test_unit_and_instrument_admin_pages_render(seeded, admin):
         assert not at.exception, page
     at = _app("unit_kerja", admin).run()
     assert len(at.dataframe[0].value) >= 55
+
+
+def test_saved_answers_shown_again_after_their_widgets_were_away(seeded):
+    """Streamlit drops the state of widgets that a run did not draw (another page was open, or the
+    question was filtered out); coming back must show what is saved, not a blank or a default 1."""
+    asesor = actor_for("tim_asesor")
+    unit_id = units.resolve_unit("Kecamatan Talun").id
+    aid = assessments.create(asesor, unit_id, 2024)
+    at = _app("asesmen_mandiri", asesor).run()
+    _pick(at, "Kecamatan Talun", 2024)
+    assert at.radio(key=f"score_{aid}_2").value is None  # never scored: nothing chosen
+    at.radio(key=f"score_{aid}_1").set_value(2).run()
+    at.text_area(key=f"note_{aid}_1").input("Catatan tetap").run()
+    at.toggle(key=f"missing_{aid}").set_value(True).run()  # question 1 is hidden in this run
+    assert f"score_{aid}_1" not in [r.key for r in at.radio]
+    at.toggle(key=f"missing_{aid}").set_value(False).run()
+    assert at.radio(key=f"score_{aid}_1").value == 2
+    assert at.text_area(key=f"note_{aid}_1").value == "Catatan tetap"
+    assert at.radio(key=f"score_{aid}_2").value is None
+    assert not at.exception
+    # Nothing was written by coming back.
+    assert assessments.get(asesor, aid).answers[1].score == 2
+    assert assessments.get(asesor, aid).answers[2].score is None
