@@ -18,8 +18,7 @@ ui.header(
     "Terapkan - semuanya sekaligus, atau tidak sama sekali. Templat untuk unit, tahun atau versi instrumen lain "
     "ditolak.",
 )
-if st.session_state.get("off_flash"):
-    st.success(st.session_state.pop("off_flash"))
+flash = st.session_state.pop("off_flash", None)  # shown where the preview was (the user is there)
 
 unit_id, year = ui.unit_year_picker(units_svc.list_units(), key="sel")
 aid = assessments.find(actor, unit_id, year)
@@ -47,8 +46,19 @@ if not view.editable:
 if not ui.can_do(Perm.ASSESSMENT_EDIT, view.unit_id):
     st.info("Peran Anda tidak dapat mengubah asesmen ini; Anda tetap dapat mengunduh templatnya.")
     st.stop()
-upload = st.file_uploader("Berkas templat (.xlsx)", type=["xlsx"], key=f"off_up_{aid}",
+# A new key after Terapkan/Batalkan empties the uploader, so an applied file does not linger there.
+round_key = f"off_round_{aid}"
+upload = st.file_uploader("Berkas templat (.xlsx)", type=["xlsx"],
+                          key=f"off_up_{aid}_{st.session_state.get(round_key, 0)}",
                           max_upload_size=ot.MAX_BYTES // (1024 * 1024) or 1)
+if flash:
+    st.success(flash)
+
+
+def _next_round() -> None:
+    st.session_state.pop(parsed_key, None)
+    st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
+
 if upload is not None and st.session_state.get(f"off_seen_{aid}") != upload.file_id:
     st.session_state[f"off_seen_{aid}"] = upload.file_id
     st.session_state.pop(parsed_key, None)
@@ -69,7 +79,7 @@ if parsed is not None:
             return "-" if v is None else str(v)
 
         st.dataframe(pd.DataFrame([{
-            "No": c.question_no, "Nilai": f"{_s(c.old_score)} -> {_s(c.new_score)}",
+            "No": c.question_no, "Nilai (lama → baru)": f"{_s(c.old_score)} → {_s(c.new_score)}",
             "Berubah": ", ".join(c.fields),
             "Catatan baru": c.new_note or "", "Tautan bukti baru": c.new_link or "",
             "Catatan lama": c.old_note or "", "Pertanyaan": c.text,
@@ -82,9 +92,10 @@ if parsed is not None:
             except DomainError as exc:
                 ui.show_error(exc)
             else:
-                st.session_state.pop(parsed_key, None)
-                st.session_state["off_flash"] = f"{n} jawaban dari berkas '{parsed.filename}' tersimpan."
+                _next_round()
+                st.session_state["off_flash"] = (f"{n} jawaban dari berkas '{parsed.filename}' tersimpan. Lihat hasilnya "
+                                                 "di halaman Hasil & Prioritas.")
                 st.rerun()
         if b2.button("Batalkan", key=f"off_cancel_{aid}"):
-            st.session_state.pop(parsed_key, None)
+            _next_round()
             st.rerun()

@@ -37,13 +37,13 @@ if not res.complete:
 # --- Tabel 5 ---------------------------------------------------------------------------------------
 st.subheader("Tabel 5 - Penentuan prioritas")
 t5 = pd.DataFrame([{
-    "Aspek": r.name, "Rata-rata": round2(r.mean), "Pertanyaan lemah": r.weak, "Jumlah pertanyaan": len(r.questions),
+    # Indonesian decimal comma (3,50), written by the same helper as the Lampiran document
+    "Aspek": r.name, "Rata-rata": ui.fmt_num(round2(r.mean)), "Pertanyaan lemah": r.weak, "Jumlah pertanyaan": len(r.questions),
     "Prioritas usulan": r.suggested_priority,
     "Prioritas akhir": "-" if r.final_priority is None else str(r.final_priority), "Prioritas berlaku": r.priority,
     "Alasan": r.reason or "",
 } for r in sorted(res.aspects, key=lambda r: r.order)])
-st.dataframe(t5, hide_index=True, width="stretch",
-             column_config={"Rata-rata": st.column_config.NumberColumn(format="%.2f")})
+st.dataframe(t5, hide_index=True, width="stretch")
 if res.problems:
     for p in res.problems:
         st.error(p)
@@ -74,16 +74,16 @@ elif not view.editable:
                f"(sekarang {view.state_label}). Kolom Alasan memuat alasan Tabel 5 yang ditulis tim.")
 
 c1, c2 = st.columns(2)
-means = pd.DataFrame([{"Aspek": r.name, "Rata-rata": round2(r.mean) or 0.0, "Prioritas": r.priority}
-                      for r in res.aspects])
+means = pd.DataFrame([{"Aspek": r.name, "Rata-rata": round2(r.mean) or 0.0, "Label": ui.fmt_num(round2(r.mean)),
+                       "Prioritas": r.priority} for r in res.aspects])
 c1.altair_chart(
     alt.Chart(means, title="Rata-rata nilai per aspek").mark_bar().encode(
         x=alt.X("Rata-rata:Q", scale=alt.Scale(domain=[0, 4]), title="Rata-rata (1-4)"),
         y=alt.Y("Aspek:N", sort=[a.name for a in aspects], title=None, axis=alt.Axis(labelLimit=260)),
         color=alt.Color("Prioritas:O", scale=alt.Scale(scheme="redyellowgreen"), title="Prioritas"),
-        tooltip=["Aspek", alt.Tooltip("Rata-rata:Q", format=".2f"), "Prioritas"],
+        tooltip=["Aspek", alt.Tooltip("Label:N", title="Rata-rata"), "Prioritas"],
     ) + alt.Chart(means).mark_text(align="left", dx=4).encode(
-        x="Rata-rata:Q", y=alt.Y("Aspek:N", sort=[a.name for a in aspects]), text=alt.Text("Rata-rata:Q", format=".2f")),
+        x="Rata-rata:Q", y=alt.Y("Aspek:N", sort=[a.name for a in aspects]), text="Label:N"),
     width="stretch",
 )
 scores = pd.DataFrame([{"No": q, "Nilai": view.scores.get(q) or 0,
@@ -92,7 +92,8 @@ colors = {c.label: col for c, col in zip(inst.categories, ["#d62728", "#ffbf00",
 colors["Belum dinilai"] = "#bbbbbb"
 c2.altair_chart(
     alt.Chart(scores, title="Nilai 22 pertanyaan menurut kategori").mark_bar().encode(
-        x=alt.X("No:O", title="Pertanyaan"), y=alt.Y("Nilai:Q", scale=alt.Scale(domain=[0, 4])),
+        x=alt.X("No:O", title="Pertanyaan"),
+        y=alt.Y("Nilai:Q", scale=alt.Scale(domain=[0, 4]), axis=alt.Axis(values=[0, 1, 2, 3, 4], format="d")),
         color=alt.Color("Kategori:N", scale=alt.Scale(domain=list(colors), range=list(colors.values()))),
         tooltip=["No", "Nilai", "Kategori"],
     ),

@@ -63,10 +63,11 @@ if lead is not None:
     st.caption(f"Ditetapkan oleh {ui.escape_md(lead.designated_by)} pada {ui.wib(lead.designated_at)} WIB. "
                "Hanya ketua tim (atau admin) yang membuka konsensus dan menetapkan nilai konsensus."
                + ("" if status.can_set_lead else " Untuk mengganti ketua tim, hubungi admin (Dinas Kominfo)."))
-    if status.is_lead:
-        st.info("Anda ketua tim asesmen ini: setelah minimal dua anggota mengajukan nilainya, Anda membuka konsensus "
+    if status.is_lead and view.editable:
+        st.info("Anda ketua tim asesmen ini: tetapkan nilai konsensus di bagian 3." if status.opened else
+                "Anda ketua tim asesmen ini: setelah minimal dua anggota mengajukan nilainya, Anda membuka konsensus "
                 "dan menetapkan nilai konsensus di bagian 3.")
-else:
+elif view.editable:
     st.warning("Ketua tim asesmen ini belum ditetapkan. Admin menetapkan satu anggota Tim Asesor sebagai ketua tim; "
                "sampai itu hanya admin yang dapat membuka konsensus dan menetapkan nilai konsensus.")
 if status.can_set_lead:
@@ -134,14 +135,18 @@ else:
     st.caption(f"Tafsiran kappa: {kappa_label(ag.kappa)}. Kappa tidak terdefinisi bila semua anggota memberi "
                "satu nilai yang sama untuk semua pertanyaan.")
     labels = {a.assessor: a.label for a in cmp.assessors}
+
+    def _v(x) -> str:  # whole numbers as text, "-" where there is none yet (never "None")
+        return "-" if x is None else str(x)
+
     table = []
     for r in cmp.rows:
         row = {"No": r.question_no, "Tanda": "⚠ selisih besar" if r.flagged else ""}
-        row.update({labels[n]: v for n, v in r.scores.items()})
+        row.update({labels[n]: _v(v) for n, v in r.scores.items()})
         row.update({
-            "Rentang": r.spread, "Sama persis (%)": None if r.exact is None else round(100 * r.exact, 1),
-            "Konsensus": r.decision.score if r.decision else None,
-            "Nilai asesmen": r.answer_score,
+            "Rentang": _v(r.spread), "Sama persis": ui.fmt_pct(None if r.exact is None else 100 * r.exact),
+            "Konsensus": _v(r.decision.score if r.decision else None),
+            "Nilai asesmen": _v(r.answer_score),
             "Catatan konsensus": (r.decision.note or "") if r.decision else "",
             "Pertanyaan": inst.questions[r.question_no],
         })
@@ -153,8 +158,8 @@ else:
     if ag.pairs:
         st.dataframe(pd.DataFrame([{
             "Pasangan": f"{labels[p.a]} - {labels[p.b]}", "Pertanyaan": p.questions,
-            "Sama persis (%)": None if p.exact is None else round(100 * p.exact, 1),
-            "Kappa berbobot": None if p.kappa is None else round(p.kappa, 3), "Tafsiran": kappa_label(p.kappa),
+            "Sama persis": ui.fmt_pct(None if p.exact is None else 100 * p.exact),
+            "Kappa berbobot": ui.fmt_num(p.kappa, 3), "Tafsiran": kappa_label(p.kappa),
         } for p in ag.pairs]), hide_index=True, width="stretch")
     notes = [(labels[n], r.question_no, t) for r in cmp.rows for n, t in r.notes.items() if t]
     if notes:
@@ -180,9 +185,11 @@ if status.can_decide and status.can_view:
         for r in cmp.rows:
             default = r.decision.score if r.decision else r.unanimous_score
             a, b, c = st.columns([3, 1, 3])
-            flag = " ⚠" if r.flagged else ""
+            flag = "⚠ Selisih besar. " if r.flagged else ""
             scores = ", ".join(str(v) for v in r.scores.values() if v is not None)
-            a.markdown(f"**{r.question_no}.**{flag} nilai anggota: {scores}")
+            rng = "-" if r.spread is None else r.spread
+            a.markdown(f"**{r.question_no}.** {ui.escape_md(r.text)}")
+            a.caption(f"{flag}Nilai anggota: {scores}; rentang {rng}")
             b.selectbox("Konsensus", [None, 1, 2, 3, 4], index=[None, 1, 2, 3, 4].index(default),
                         key=f"cons_{aid}_{r.question_no}", format_func=lambda v: "-" if v is None else str(v))
             c.text_input("Catatan konsensus", value=(r.decision.note or "") if r.decision else "",

@@ -21,6 +21,17 @@ ui.header(
 )
 KIND_LABELS = {**units_svc.KINDS, **{None: "Semua jenis"}}
 STATUS = {**cmp.STATUS_LABELS, None: "-"}
+
+
+def num(x) -> str:
+    """Two decimals with the Indonesian decimal comma (3,50), as on the results page and in the document."""
+    return ui.fmt_num(round2(x))
+
+
+def signed(x) -> str:
+    """A change: +0,33 / -0,20 / 0,00; "-" when there is none."""
+    return "-" if x is None else ("+" if x > 0 else "") + ui.fmt_num(x)
+
 tab_years, tab_units = st.tabs(["Antar tahun (satu unit)", "Antar unit (satu tahun)"])
 
 with tab_years:
@@ -31,7 +42,15 @@ with tab_years:
     if not names:
         st.info("Belum ada unit yang dapat Anda pilih.")
     else:
-        unit_id = st.selectbox("Unit", list(names), format_func=names.get, key="cmp_unit")
+        # Open on a unit that can be compared (two years or more), not on an empty first unit of the list.
+        per_unit: dict[int, int] = {}
+        for a in assessments.list_assessments(actor):
+            per_unit[a.unit_id] = per_unit.get(a.unit_id, 0) + 1
+        comparable = [u for u in names if per_unit.get(u, 0) >= 2]
+        start = list(names).index(comparable[0]) if comparable else 0
+        unit_id = st.selectbox("Unit", list(names), format_func=names.get, key="cmp_unit", index=start)
+        if not comparable:
+            st.caption("Belum ada unit dengan asesmen pada dua tahun atau lebih.")
         years = sorted({a.year for a in comparison.unit_years(actor, unit_id)}, reverse=True)
         if len(years) < 2:
             st.info(f"{names[unit_id]} baru memiliki {len(years)} asesmen; perbandingan antar tahun memerlukan dua.")
@@ -51,9 +70,9 @@ with tab_years:
                 m1.metric("Pertanyaan membaik", yc.count(cmp.IMPROVED))
                 m2.metric("Pertanyaan menurun", yc.count(cmp.DECLINED))
                 m3.metric("Pertanyaan tetap", yc.count(cmp.SAME))
-                m4.metric(f"Rata-rata {yc.year_new}", ui.fmt_num(round2(yc.mean_new)),
-                          delta=None if yc.mean_change is None else ui.fmt_num(yc.mean_change),
-                          help=f"Rata-rata 22 nilai; {yc.year_old}: {ui.fmt_num(round2(yc.mean_old))}")
+                m4.metric(f"Rata-rata {yc.year_new}", num(yc.mean_new),
+                          delta=None if yc.mean_change is None else signed(yc.mean_change),
+                          help=f"Rata-rata 22 nilai; {yc.year_old}: {num(yc.mean_old)}")
                 order = st.radio("Urutkan", ["Urutan pertanyaan/aspek", "Peningkatan terbesar dulu",
                                              "Penurunan terbesar dulu"], horizontal=True, key="cmp_sort")
 
@@ -67,15 +86,13 @@ with tab_years:
 
                 st.subheader("Per aspek")
                 aspect_rows = [{
-                    "Aspek": a.name, f"Rata-rata {yc.year_old}": round2(a.old_mean),
-                    f"Rata-rata {yc.year_new}": round2(a.new_mean), "Perubahan": a.change, "Keterangan": STATUS[a.status],
+                    "Aspek": a.name, f"Rata-rata {yc.year_old}": num(a.old_mean),
+                    f"Rata-rata {yc.year_new}": num(a.new_mean), "Perubahan": signed(a.change),
+                    "Keterangan": STATUS[a.status],
                 } for a in _sorted(yc.aspects)]
-                fmt = st.column_config.NumberColumn(format="%.2f")
-                st.dataframe(pd.DataFrame(aspect_rows), hide_index=True, width="stretch",
-                             column_config={f"Rata-rata {yc.year_old}": fmt, f"Rata-rata {yc.year_new}": fmt,
-                                            "Perubahan": st.column_config.NumberColumn(format="%+.2f")})
-                chart = pd.DataFrame([{"Aspek": a.name, "Perubahan": a.change or 0.0, "Keterangan": STATUS[a.status]}
-                                      for a in yc.aspects])
+                st.dataframe(pd.DataFrame(aspect_rows), hide_index=True, width="stretch")
+                chart = pd.DataFrame([{"Aspek": a.name, "Perubahan": a.change or 0.0, "Label": signed(a.change),
+                                       "Keterangan": STATUS[a.status]} for a in yc.aspects])
                 st.altair_chart(alt.Chart(chart, title=f"Perubahan rata-rata aspek {yc.year_old} -> {yc.year_new}")
                                 .mark_bar().encode(
                                     x=alt.X("Perubahan:Q", title="Perubahan rata-rata"),
@@ -83,7 +100,7 @@ with tab_years:
                                     color=alt.Color("Keterangan:N", scale=alt.Scale(
                                         domain=["Membaik", "Tetap", "Menurun", "-"],
                                         range=["#2ca02c", "#bbbbbb", "#d62728", "#eeeeee"])),
-                                    tooltip=["Aspek", alt.Tooltip("Perubahan:Q", format="+.2f"), "Keterangan"]),
+                                    tooltip=["Aspek", alt.Tooltip("Label:N", title="Perubahan"), "Keterangan"]),
                                 width="stretch")
                 st.subheader("Per pertanyaan")
                 st.dataframe(pd.DataFrame([{
@@ -127,17 +144,15 @@ with tab_units:
         st.caption("Sel kosong: pertanyaan belum dinilai. Warna: merah = 1 (terendah) sampai hijau = 4 (tertinggi).")
 
         st.subheader("Rata-rata per jenis unit")
-        fmt2 = st.column_config.NumberColumn(format="%.2f")
         kind_rows = []
         for k in uc.kinds:
             row = {"Jenis": KIND_LABELS.get(k.kind, k.kind), "Jumlah unit": k.units, "Lengkap (22/22)": k.complete,
-                   "Rata-rata": round2(k.mean)}
-            row.update({uc.aspect_names.get(key, key): round2(v) for key, v in k.aspect_means.items()})
+                   "Rata-rata": num(k.mean)}
+            row.update({uc.aspect_names.get(key, key): num(v) for key, v in k.aspect_means.items()})
             kind_rows.append(row)
-        st.dataframe(pd.DataFrame(kind_rows), hide_index=True, width="stretch",
-                     column_config={c: fmt2 for c in ["Rata-rata", *uc.aspect_names.values()]})
+        st.dataframe(pd.DataFrame(kind_rows), hide_index=True, width="stretch")
         with st.expander("Rata-rata per pertanyaan menurut jenis unit"):
-            st.dataframe(pd.DataFrame([{"No": q, **{KIND_LABELS.get(k.kind, k.kind): round2(k.question_means[q])
+            st.dataframe(pd.DataFrame([{"No": q, **{KIND_LABELS.get(k.kind, k.kind): num(k.question_means[q])
                                                    for k in uc.kinds}, "Pertanyaan": uc.texts[q]}
                                        for q in uc.questions]), hide_index=True, width="stretch")
 
@@ -151,8 +166,6 @@ with tab_units:
             rk = st.selectbox("Jenis unit", ranked_kinds, format_func=lambda k: KIND_LABELS.get(k, k),
                               key="cmp_rank_kind")
             st.dataframe(pd.DataFrame([{
-                "Peringkat": f"{r.rank} dari {r.of}", "Unit": r.unit_name, "Rata-rata": round2(r.mean),
-                "Selisih dari rata-rata jenis": r.diff_from_kind,
-            } for r in uc.ranking if r.kind == rk]), hide_index=True, width="stretch",
-                column_config={"Rata-rata": fmt2,
-                               "Selisih dari rata-rata jenis": st.column_config.NumberColumn(format="%+.2f")})
+                "Peringkat": f"{r.rank} dari {r.of}", "Unit": r.unit_name, "Rata-rata": num(r.mean),
+                "Selisih dari rata-rata jenis": signed(r.diff_from_kind),
+            } for r in uc.ranking if r.kind == rk]), hide_index=True, width="stretch")

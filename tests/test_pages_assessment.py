@@ -51,7 +51,7 @@ def test_fill_save_reload_submit_and_read(seeded):
     res = _app("hasil_prioritas", asesor).run()
     _pick(res, "Dinas Komunikasi dan Informatika", 2024)
     t5 = res.dataframe[0].value
-    assert list(t5["Rata-rata"]) == [3.50, 3.56, 3.40, 4.00, 3.67]
+    assert list(t5["Rata-rata"]) == ["3,50", "3,56", "3,40", "4,00", "3,67"]  # as in the document
     assert list(t5["Prioritas usulan"]) == [2, 3, 1, 5, 4]
     t3 = res.dataframe[1].value
     assert t3.loc[t3["No"] == 12, "2"].item() == "√"

@@ -70,7 +70,7 @@ def test_konsensus_page_flow(seeded, admin):
     # ani (submitted) sees the comparison; the flagged question is marked
     at = _pick(_app("konsensus", ani).run(), KOMINFO, 2024)
     table = _df(at, "Rentang")
-    assert list(table.loc[table["No"] == 12, "Rentang"]) == [2]
+    assert list(table.loc[table["No"] == 12, "Rentang"]) == ["2"]  # whole numbers as text: "-" where none
     assert "⚠" in table.loc[table["No"] == 12, "Tanda"].item()
     assert any(m.label == "Kesepakatan persis (tim)" and m.value == "95,5 %" for m in at.metric)
     # no ketua tim yet: a member may not open; the admin designates the ketua on the page
@@ -109,7 +109,7 @@ def test_konsensus_page_flow(seeded, admin):
     assert [view.scores[q] for q in range(1, 23)] == BLITAR
     pim = _pick(_app("konsensus", actor_for("pimpinan")).run(), KOMINFO, 2024)
     table = _df(pim, "Rentang")
-    assert table.loc[table["No"] == 12, "Konsensus"].item() == 2
+    assert table.loc[table["No"] == 12, "Konsensus"].item() == "2"
     assert table.loc[table["No"] == 12, "Catatan konsensus"].item() == "Perbup belum ditetapkan"
 
 
@@ -130,7 +130,7 @@ def test_offline_page_preview_and_apply(seeded, admin):
     at = at.run()
     preview = _df(at, "Berubah")
     assert len(preview) == 22
-    assert preview.loc[preview["No"] == 12, "Nilai"].item() == "- -> 2"
+    assert preview.loc[preview["No"] == 12, "Nilai (lama → baru)"].item() == "- → 2"
     assert assessments.get(asesor, aid).answered == 0
     at.button(key=f"off_apply_{aid}").click().run()
     assert not at.exception
@@ -158,7 +158,7 @@ def test_perbandingan_page(seeded, admin):
     at.radio(key="cmp_sort").set_value("Peningkatan terbesar dulu").run()
     aspects = _df(at, "Aspek")
     assert list(aspects["Aspek"])[0] == "Koordinasi, Monev"
-    assert list(aspects["Perubahan"]) == [0.33, 0.22, 0.17, 0.0, -0.2]
+    assert list(aspects["Perubahan"]) == ["+0,33", "+0,22", "+0,17", "0,00", "-0,20"]  # Indonesian decimal comma
     questions = _df(at, "Pertanyaan")
     assert list(questions["No"])[:5] == [2, 9, 12, 19, 21]
     # units side by side in 2023
