@@ -49,7 +49,8 @@ def default_unit_id() -> Optional[int]:
 
 
 def years(actor: Actor, unit_id: Optional[int] = None) -> list[int]:
-    """Years to choose from: those with an assessment of the unit, and the rencana aksi years; newest first."""
+    """Years to choose from: those with an assessment of the unit, the rencana aksi years and the years of
+    imported LAPOR! reports; newest first."""
     from . import assessments
 
     _require(actor)
@@ -61,6 +62,9 @@ def years(actor: Actor, unit_id: Optional[int] = None) -> list[int]:
         ys |= set(renaksi.plan_years())
     except Exception:  # noqa: BLE001 - a broken catalogue must not stop the scorecard
         log.exception("rencana aksi years unavailable")
+    from . import complaints
+
+    ys |= set(complaints.years_available())  # the LAPOR! sections need the years of imported reports
     return sorted(ys, reverse=True) or [date.today().year]
 
 

@@ -116,8 +116,10 @@ def can_do(perm: Perm, unit_id: Optional[int] = None) -> bool:
     return can(current_actor(), perm, unit_id)
 
 
-def year_options(first: int = 2020) -> list[int]:
-    return list(range(date.today().year + 1, first - 1, -1))
+def year_options(first: int = 2020, include_next: bool = True) -> list[int]:
+    """Years to choose from, newest first; next year too where planning ahead makes sense (cuti bersama)."""
+    last = date.today().year + (1 if include_next else 0)
+    return list(range(last, first - 1, -1))
 
 
 def unit_year_picker(units, key: str = "sel", default_year: Optional[int] = None,
@@ -143,7 +145,7 @@ def unit_year_picker(units, key: str = "sel", default_year: Optional[int] = None
     unit_key, year_key = f"{key}_unit", f"{key}_year"
     if st.session_state.get(unit_key) not in ids:
         st.session_state[unit_key] = default_unit if default_unit in ids else ids[0]
-    years = year_options()
+    years = year_options(include_next=False)  # an assessment looks back: no year that has not begun
     if st.session_state.get(year_key) not in years:
         st.session_state[year_key] = default_year if default_year in years else date.today().year
     c1, c2 = st.columns([3, 1])

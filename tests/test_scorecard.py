@@ -224,3 +224,18 @@ def test_page_renders_for_pimpinan(two_years):
     assert any(str(t).startswith(("▲", "▼", "▶")) for t in df["Tren"])
     at.toggle(key="scorecard_sort").set_value(True).run()
     assert not at.exception
+
+
+def test_years_include_the_imported_lapor_years(seeded):
+    """The reward/punishment and trend sections need the years of imported reports to be choosable."""
+    from assessment import complaints, scorecard, seed
+
+    seed.load_demo()
+    lapor_years = complaints.years_available()
+    assert lapor_years, "the demo data set imports LAPOR! reports"
+    pimpinan = actor_for("pimpinan")
+    ys = scorecard.years(pimpinan)
+    assert set(lapor_years) <= set(ys) and ys == sorted(ys, reverse=True)
+    data = scorecard.build(pimpinan, lapor_years[0])
+    section = next(v for k, v in data.items() if isinstance(v, dict) and "rewards" in v)
+    assert section["available"] and len(section["rewards"]) + len(section["punishments"]) > 0
