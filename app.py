@@ -73,6 +73,15 @@ def _visible(spec: PageSpec, actor) -> bool:
     return spec.roles is None or actor.role in spec.roles
 
 
+def _closed_page(spec: PageSpec, actor):
+    def show() -> None:
+        st.title(spec.title)
+        st.warning(f"Halaman ini tidak tersedia untuk peran {ROLES.get(actor.role, actor.role)}. "
+                   "Pilih halaman lain di menu; hubungi admin Dinas Kominfo bila Anda memerlukan akses.")
+
+    return show
+
+
 def _sidebar(actor) -> None:
     with st.sidebar:
         scale = st.session_state.get("font_scale", 100)
@@ -111,9 +120,20 @@ def main() -> None:
         sections["Akun"] = [st.Page("pages/masuk.py", title="Masuk", icon=":material/login:", url_path="masuk",
                                     default=True)]
     for spec in PAGES:
+        if not (ROOT / spec.path).exists():
+            continue
+        url_path = Path(spec.path).stem
         if _visible(spec, actor):
             sections.setdefault(spec.section, []).append(
-                st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=Path(spec.path).stem))
+                st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=url_path))
+        else:
+            # Still addressable but not in the menu: a bookmarked URL shows the login form (and then the
+            # page itself once logged in) or says why it is closed, instead of Streamlit's English
+            # "Page not found" dialog.
+            closed = (st.Page("pages/masuk.py", title="Masuk", url_path=url_path, visibility="hidden")
+                      if actor is None else
+                      st.Page(_closed_page(spec, actor), title=spec.title, url_path=url_path, visibility="hidden"))
+            sections.setdefault(spec.section, []).append(closed)
     nav = st.navigation(sections, expanded=True)
     _sidebar(actor)
     nav.run()
