@@ -6,8 +6,10 @@ this module only reads it. Reading needs Perm.AUDIT_VIEW (admin, pimpinan).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from io import BytesIO
 from typing import Any, Optional
 
@@ -16,14 +18,25 @@ from sqlalchemy import func
 from sqlmodel import select
 from scoring.formatting import WIB
 
+from . import datafiles
 from .db import read_only
 from .errors import ValidationError
 from .exports import safe_cell
 from .models import AuditLog
-from .permissions import Actor, Perm, require
+from .permissions import ROLES, Actor, Perm, require
 
 MAX_EXPORT_ROWS = 200_000
-COLUMNS = ["Waktu (WIB)", "Pengguna", "Peran", "Tindakan", "Entitas", "ID entitas", "Nilai lama", "Nilai baru"]
+# What the page shows (readable words) ...
+PAGE_COLUMNS = ["Waktu (WIB)", "Pengguna", "Peran", "Tindakan", "Entitas", "ID entitas", "Perubahan",
+                "Nilai lama", "Nilai baru"]
+# ... and the Excel file: the same plus the stored codes and the raw JSON, for auditors.
+COLUMNS = [*PAGE_COLUMNS, "Kode tindakan", "Kode peran", "Nilai lama (JSON)", "Nilai baru (JSON)"]
+_WIDTHS = [20, 22, 20, 34, 22, 14, 50, 45, 45, 26, 14, 50, 50]
+LABELS_FILE = "audit_actions.yaml"
+_SECTIONS = ("groups", "actions", "entities", "fields")
+_ACTION_CODE = re.compile(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*")
+_CONTEXT_KEYS = ("question", "aspect")
+_MAX_LIST = 10  # list values longer than this are cut: "a, b, ... (+12 lainnya)"
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,120 @@ def _where(q, f: AuditFilter):
     return q
 
 
+@lru_cache(maxsize=1)
+def labels() -> dict[str, dict[str, str]]:
+    """data/audit_actions.yaml, validated: {"groups"|"actions"|"entities"|"fields": {code: label}}."""
+    return parse_labels(datafiles.load_yaml(LABELS_FILE))
+
+
+def parse_labels(data: Any) -> dict[str, dict[str, str]]:
+    """Checks the content of data/audit_actions.yaml; a fault raises DataFileError naming the file."""
+    if not isinstance(data, dict):
+        raise datafiles.fail(LABELS_FILE, "isinya harus pemetaan dengan bagian " + ", ".join(_SECTIONS) + ".")
+    unknown = sorted(set(map(str, data)) - set(_SECTIONS))
+    if unknown:
+        raise datafiles.fail(LABELS_FILE, f"bagian tidak dikenal: {', '.join(unknown)} "
+                                          f"(yang dikenal: {', '.join(_SECTIONS)}).")
+    out: dict[str, dict[str, str]] = {}
+    for section in _SECTIONS:
+        entries = data.get(section)
+        if not isinstance(entries, dict) or not entries:
+            raise datafiles.fail(LABELS_FILE, f"bagian '{section}' harus berisi pasangan kode: label.")
+        for code, label in entries.items():
+            if not isinstance(code, str) or not isinstance(label, str) or not label.strip():
+                raise datafiles.fail(LABELS_FILE, f"bagian '{section}', kode '{code}': label harus teks yang tidak kosong.")
+        out[section] = {code: label.strip() for code, label in entries.items()}
+    for code in out["actions"]:
+        if not _ACTION_CODE.fullmatch(code):
+            raise datafiles.fail(LABELS_FILE, f"bagian 'actions', kode '{code}': bentuknya harus 'kelompok.tindakan' "
+                                              "(huruf kecil, angka, garis bawah).")
+        if code.split(".")[0] not in out["groups"]:
+            raise datafiles.fail(LABELS_FILE, f"bagian 'actions', kode '{code}': kelompok '{code.split('.')[0]}' "
+                                              "tidak ada di bagian 'groups'.")
+    return out
+
+
+def action_label(code: Optional[str]) -> str:
+    """'consensus.own_save' -> its Indonesian label; an unknown code is shown as the code itself.
+    'user.*' / 'user.' (a filter on a group) -> 'Akun pengguna: semua tindakan'."""
+    if not code:
+        return ""
+    if code.endswith("*") or code.endswith("."):
+        group = code.rstrip("*").rstrip(".")
+        return f"{labels()['groups'].get(group, group)}: semua tindakan"
+    return labels()["actions"].get(code, code)
+
+
+def role_label(role: Optional[str]) -> str:
+    return ROLES.get(role or "", role or "")
+
+
+def entity_label(entity: Optional[str]) -> str:
+    return labels()["entities"].get(entity or "", entity or "")
+
+
+def field_label(key: Any) -> str:
+    return labels()["fields"].get(str(key), str(key))
+
+
+def _num(x: float) -> str:
+    return f"{x:g}".replace(".", ",") if isinstance(x, float) else str(x)
+
+
+def value_text(value: Any) -> str:
+    """One value as a person reads it: True -> 'ya', None -> '-', [1, 2] -> '1, 2', 3.5 -> '3,5'."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, (int, float)):
+        return _num(value)
+    if isinstance(value, list):
+        if not value:
+            return "-"
+        shown = ", ".join(value_text(v) for v in value[:_MAX_LIST])
+        return shown + (f", ... (+{len(value) - _MAX_LIST} lainnya)" if len(value) > _MAX_LIST else "")
+    if isinstance(value, dict):
+        if not value:
+            return "-"
+        return "; ".join(f"{field_label(k)}={value_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _field_value(key: Any, value: Any) -> str:
+    """A value under its key; a role code reads as the role's name ('tim_asesor' -> 'Tim Asesor')."""
+    if key == "role" and isinstance(value, str):
+        return role_label(value)
+    return value_text(value)
+
+
+def values_text(value: Any) -> str:
+    """A stored old/new value as 'key: value' lines ('nilai: 4'); a non-mapping value as one line."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "\n".join(f"{field_label(k)}: {_field_value(k, v)}" for k, v in value.items())
+    return value_text(value)
+
+
+def change_text(old: Any, new: Any) -> str:
+    """What changed, one line per key: 'nilai: 3 -> 4'. Keys with the same old and new value are left
+    out (they are in 'Nilai lama'/'Nilai baru'); a new record lists its values, a removed one says so."""
+    if old is None and new is None:
+        return ""
+    if old is None:
+        return values_text(new)
+    if new is None:
+        return "dihapus: " + values_text(old).replace("\n", "; ")
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return f"{value_text(old)} -> {value_text(new)}"
+    # Which question/aspect a change is about stays in view even though it did not change itself.
+    context = [f"{field_label(k)}: {_field_value(k, old[k])}" for k in _CONTEXT_KEYS if k in old and old[k] == new.get(k)]
+    changed = [f"{field_label(k)}: {_field_value(k, old.get(k))} -> {_field_value(k, new.get(k))}"
+               for k in [*old, *(k for k in new if k not in old)] if old.get(k) != new.get(k)]
+    return "\n".join(context + (changed or ["(tidak ada nilai yang berubah)"]))
+
+
 def _json(value: Any) -> str:
     if value is None:
         return ""
@@ -76,12 +203,17 @@ def _row(r: AuditLog) -> dict[str, Any]:
         "id": r.id,
         "Waktu (WIB)": at.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S"),
         "Pengguna": r.actor,
-        "Peran": r.actor_role,
-        "Tindakan": r.action,
-        "Entitas": r.entity,
+        "Peran": role_label(r.actor_role),
+        "Tindakan": action_label(r.action),
+        "Entitas": entity_label(r.entity),
         "ID entitas": r.entity_id or "",
-        "Nilai lama": _json(r.old),
-        "Nilai baru": _json(r.new),
+        "Perubahan": change_text(r.old, r.new),
+        "Nilai lama": values_text(r.old),
+        "Nilai baru": values_text(r.new),
+        "Kode tindakan": r.action,
+        "Kode peran": r.actor_role or "",
+        "Nilai lama (JSON)": _json(r.old),
+        "Nilai baru (JSON)": _json(r.new),
     }
 
 
@@ -92,7 +224,7 @@ def count(actor: Actor, f: AuditFilter = AuditFilter()) -> int:
 
 
 def query(actor: Actor, f: AuditFilter = AuditFilter(), limit: int = 500, offset: int = 0) -> pd.DataFrame:
-    """Newest first. Columns: id + COLUMNS (old/new values as JSON text)."""
+    """Newest first. Columns: id + COLUMNS (readable words and values, then the stored codes and JSON)."""
     require(actor, Perm.AUDIT_VIEW)
     limit = max(1, min(int(limit), MAX_EXPORT_ROWS))
     with read_only() as s:
@@ -117,6 +249,8 @@ def export_xlsx(actor: Actor, f: AuditFilter = AuditFilter()) -> bytes:
     that starts like a formula ("=HYPERLINK(...)", "+1", "-2", "@SUM") is written as text."""
     require(actor, Perm.AUDIT_VIEW)
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment
 
     total = count(actor, f)
     if total > MAX_EXPORT_ROWS:
@@ -124,17 +258,29 @@ def export_xlsx(actor: Actor, f: AuditFilter = AuditFilter()) -> bytes:
                               f"{MAX_EXPORT_ROWS} baris.")
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Jejak audit")
-    for i, w in enumerate([20, 22, 14, 26, 18, 14, 60, 60]):
+    for i, w in enumerate(_WIDTHS):
         ws.column_dimensions[chr(ord("A") + i)].width = w
     ws.append(COLUMNS)
     with read_only() as s:
         q = _where(select(AuditLog), f).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        wrap = Alignment(wrap_text=True, vertical="top")
+        multi_line = {"Perubahan", "Nilai lama", "Nilai baru"}
+
+        def cell(column: str, value: Any):
+            if column not in multi_line or "\n" not in str(value):
+                return value
+            c = WriteOnlyCell(ws, value=value)
+            c.alignment = wrap
+            return c
+
         for r in s.exec(q.execution_options(yield_per=2000)):
             d = _row(r)
-            ws.append([safe_cell(d[c]) for c in COLUMNS])
+            ws.append([cell(c, safe_cell(d[c])) for c in COLUMNS])
     info = wb.create_sheet("Filter")
     info.append(["Filter", "Nilai"])
-    for k, v in (("Pengguna", f.actor), ("Tindakan", f.action), ("Entitas", f.entity), ("ID entitas", f.entity_id),
+    for k, v in (("Pengguna", f.actor), ("Tindakan", action_label(f.action) if f.action else None),
+                 ("Kode tindakan", f.action), ("Entitas", entity_label(f.entity) if f.entity else None),
+                 ("ID entitas", f.entity_id),
                  ("Dari tanggal", f.date_from), ("Sampai tanggal", f.date_to), ("Jumlah baris", total),
                  ("Diunduh oleh", actor.username),
                  ("Diunduh pada (WIB)", datetime.now(WIB).strftime("%Y-%m-%d %H:%M:%S"))):

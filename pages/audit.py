@@ -27,9 +27,14 @@ ANY = "(semua)"
 c1, c2, c3 = st.columns(3)
 who = c1.selectbox("Pengguna", [ANY] + opts["actor"], key="audit_actor")
 prefixes = sorted({a.split(".")[0] + "." for a in opts["action"] if "." in a})
-what = c2.selectbox("Tindakan", [ANY] + [p + "*" for p in prefixes] + opts["action"], key="audit_action",
-                    help="'user.*' memilih semua tindakan yang diawali 'user.'.")
-entity = c3.selectbox("Entitas", [ANY] + opts["entity"], key="audit_entity")
+# Groups first ("Akun pengguna: semua tindakan"), then single actions, each sorted by what the reader sees.
+groups = sorted((p + "*" for p in prefixes), key=audit_views.action_label)
+what = c2.selectbox("Tindakan", [ANY] + groups + sorted(opts["action"], key=audit_views.action_label),
+                    format_func=lambda a: a if a == ANY else audit_views.action_label(a), key="audit_action",
+                    help="Pilihan \"...: semua tindakan\" memilih seluruh tindakan satu kelompok, "
+                         "misalnya semua tindakan atas akun pengguna.")
+entity = c3.selectbox("Entitas", [ANY] + sorted(opts["entity"], key=audit_views.entity_label),
+                      format_func=lambda e: e if e == ANY else audit_views.entity_label(e), key="audit_entity")
 c4, c5, c6 = st.columns(3)
 today = datetime.now(ui.WIB).date()  # the filter's days are WIB calendar days
 d_from = c4.date_input("Dari tanggal", value=today - timedelta(days=30), format="DD-MM-YYYY", key="audit_from")
@@ -62,9 +67,12 @@ if df.empty:
     st.info("Tidak ada catatan untuk filter ini.")
 else:
     # st.dataframe shows every cell as text: nothing a user typed is rendered as HTML.
-    st.dataframe(df.drop(columns=["id"]), hide_index=True, width="stretch",
-                 column_config={"Nilai lama": st.column_config.TextColumn(width="large"),
-                                "Nilai baru": st.column_config.TextColumn(width="large")})
+    st.dataframe(df[audit_views.PAGE_COLUMNS], hide_index=True, width="stretch",
+                 column_config={"Perubahan": st.column_config.TextColumn(width="large"),
+                                "Nilai lama": st.column_config.TextColumn(width="medium"),
+                                "Nilai baru": st.column_config.TextColumn(width="medium")})
+    st.caption("Perubahan: satu baris per isian yang berubah, ditulis \"isian: nilai lama -> nilai baru\". "
+               "Berkas Excel juga memuat kode tindakan dan nilai lama/baru dalam bentuk asli (JSON) untuk auditor.")
 
 if total:
     if st.button("Siapkan unduhan Excel", icon=":material/download:", key="audit_prepare"):
