@@ -72,7 +72,17 @@ else:
         "Unit": u.unit_name or "-", "Status": _status(u), "Terakhir masuk": ui.wib(u.last_login_at),
     } for u in users]), hide_index=True, width="stretch")
 
-with st.expander("Tambah pengguna", icon=":material/person_add:"):
+NEW_USER_KEYS = ("new_username", "new_full_name", "new_role", "new_unit", "new_pw1", "new_pw2")
+created = st.session_state.pop("_new_user_created", None)
+if created:
+    # The user was just made: start the next one from an empty form (the widgets are not drawn yet, so
+    # their values may still be dropped). On a refusal the form keeps what was typed.
+    for k in NEW_USER_KEYS:
+        st.session_state.pop(k, None)
+
+with st.expander("Tambah pengguna", icon=":material/person_add:", expanded=bool(created)):
+    if created:
+        st.success(created)
     with st.form("create_user", clear_on_submit=False):
         c1, c2 = st.columns(2)
         username = c1.text_input("Nama pengguna (huruf kecil, angka, titik)", max_chars=80, key="new_username")
@@ -93,7 +103,10 @@ with st.expander("Tambah pengguna", icon=":material/person_add:"):
                 except DomainError as exc:
                     ui.show_error(exc)
                 else:
-                    ui.flash(f"Pengguna '{ui.escape_md(username.strip().lower())}' dibuat.")
+                    st.session_state["_new_user_created"] = (
+                        f"Pengguna '{ui.escape_md(username.strip().lower())}' dibuat "
+                        f"({ui.escape_md(full_name.strip())}, {ROLES[role]}). Sampaikan kata sandi awalnya secara "
+                        "langsung. Formulir sudah dikosongkan untuk pengguna berikutnya.")
                     st.rerun()
 
 if not users:

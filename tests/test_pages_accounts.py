@@ -195,8 +195,17 @@ def test_admin_creates_and_deactivates_a_user(seeded):
     next(b for b in at.button if b.label == "Buat pengguna").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    assert "Pengguna 'tim\\.asesor' dibuat." in _texts(at)  # the message survives the rerun
+    # The message survives the rerun, names the user, and the form is empty for the next one.
+    assert [e.value for e in at.success] == [
+        "Pengguna 'tim\\.asesor' dibuat (\\<b\\>Tim\\</b\\> Asesor, Tim Asesor). Sampaikan kata sandi awalnya "
+        "secara langsung. Formulir sudah dikosongkan untuk pengguna berikutnya."]
+    assert [at.text_input(key=k).value for k in ("new_username", "new_full_name", "new_pw1", "new_pw2")] == ["", "", "", ""]
+    assert at.selectbox(key="new_role").value == "admin" and at.selectbox(key="new_unit").value is None
+    assert [t.value for t in at.title] == ["Pengguna & Kata Sandi"]  # one header, not two
     assert accounts.authenticate("tim.asesor", PW).role == "tim_asesor"
+    # The next run (any click) no longer shows the message.
+    at.run()
+    assert not at.success
     uid = accounts.find_user_id(SYSTEM, "tim.asesor")
     at.selectbox(key="user_sel").set_value(uid).run()
     at.button(key=f"deact_{uid}").click().run()
@@ -223,6 +232,8 @@ def test_user_form_refuses_a_unit_for_other_roles(seeded):
     assert [e.value for e in at.error] == [
         "Unit hanya diisi untuk peran Operator OPD; peran Pimpinan tidak dikaitkan dengan unit. Kosongkan unitnya."]
     assert accounts.count_users() == 2
+    # A refusal keeps what was typed, so only the fault needs fixing.
+    assert at.text_input(key="new_username").value == "sari.p" and at.text_input(key="new_pw1").value == PW
     # Changing the operator to Pimpinan with the unit still chosen: refused, and the name is not saved either.
     at.selectbox(key="user_sel").set_value(op).run()
     fields = [t for t in at.text_input if t.label == "Nama lengkap" and t.value == "Operator Kominfo"]
@@ -241,10 +252,19 @@ def test_audit_page_filters_and_export(seeded):
     at = _page("pages/audit.py", actor).run()
     assert not at.exception
     assert "baris cocok" in _texts(at)
-    at.selectbox(key="audit_action").set_value("user.*").run()
+    box = at.selectbox(key="audit_action")
+    # The picker shows words, not codes; groups first, then single actions.
+    assert "Akun pengguna: semua tindakan" in box.options and "Berhasil masuk" in box.options
+    assert not [o for o in box.options if "." in o and " " not in o], box.options
+    box.set_value("user.*").run()
     assert not at.exception
     df = at.dataframe[0].value
-    assert set(df["Tindakan"]) <= {"user.create", "user.login"} and len(df) == 2
+    assert list(df.columns) == ["Waktu (WIB)", "Pengguna", "Peran", "Tindakan", "Entitas", "ID entitas", "Perubahan",
+                                "Nilai lama", "Nilai baru"]
+    assert list(df["Tindakan"]) == ["Berhasil masuk", "Akun dibuat"]
+    assert set(df["Peran"]) == {"Pimpinan", "Admin (Dinas Kominfo)"} and set(df["Entitas"]) == {"Akun pengguna"}
+    created = df[df["Tindakan"] == "Akun dibuat"].iloc[0]
+    assert created["Perubahan"] == "nama pengguna: sari.p\nnama lengkap: Sari Pimpinan\nperan: Pimpinan\nID unit: -"
     at.button(key="audit_prepare").click().run()
     assert not at.exception
     assert at.session_state["audit_xlsx"][1][:2] == b"PK"
