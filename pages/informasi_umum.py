@@ -22,7 +22,8 @@ all_units = units_svc.list_units()
 if actor.role == "operator_opd":
     all_units = [u for u in all_units if u.id == actor.unit_id]
 ids = [u.id for u in all_units]
-unit_id = st.selectbox("Unit", ids, format_func=lambda i: next(u.name for u in all_units if u.id == i), key="fig_unit")
+unit_id = st.selectbox("Unit", ids, format_func=lambda i: next(u.name for u in all_units if u.id == i), key="fig_unit",
+                       placeholder="Pilih unit")
 rows = figures.list_figures(actor, unit_id)
 
 if not rows:
@@ -58,7 +59,8 @@ if ui.can_do(Perm.FIGURES_EDIT, unit_id):
     st.subheader("Isi atau ubah angka satu tahun")
     by_year = {r.year: r for r in rows}
     years = [y for y in ui.year_options() if y <= date.today().year]
-    year = st.selectbox("Tahun", years, key="fig_year", index=years.index(date.today().year))
+    year = st.selectbox("Tahun", years, key="fig_year", index=years.index(date.today().year),
+                        placeholder="Pilih tahun")
     cur = by_year.get(year)
     with st.form(f"fig_{unit_id}_{year}"):
         c1, c2, c3, c4 = st.columns(4)
