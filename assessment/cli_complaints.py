@@ -3,6 +3,10 @@
     manage.py import-complaints FILE [--snapshot-date YYYY-MM-DD] [--json]
                                 [--map-status RAW=CANONICAL ...] [--map-unit NAME=UNIT ...]
     manage.py rank --year YYYY [--snapshot-date YYYY-MM-DD] [--json]
+    manage.py delete-snapshot --date YYYY-MM-DD [--json]
+
+`delete-snapshot` removes the LATEST snapshot (undo a mistaken import); --date must be its date.
+`import-complaints` refuses a partial export (stored reports missing from the file) unless --allow-partial.
 
 UNIT in --map-unit is a unit's name (or alias), its numeric id, or new:<kind> (opd, kecamatan,
 instansi) to create it. The command acts as `system` (an admin), like every manage.py command.
@@ -58,8 +62,15 @@ def cmd_import_complaints(args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
         data = path.read_bytes()
-    except OSError as exc:
-        return _fail(args, [{"row": None, "column": None, "message": f"berkas {path} tidak dapat dibaca: {exc.strerror}"}])
+    except FileNotFoundError:
+        return _fail(args, [{"row": None, "column": None, "message": f"berkas {path} tidak ditemukan."}])
+    except IsADirectoryError:
+        return _fail(args, [{"row": None, "column": None, "message": f"{path} adalah folder, bukan berkas."}])
+    except PermissionError:
+        return _fail(args, [{"row": None, "column": None,
+                             "message": f"berkas {path} tidak dapat dibaca: tidak ada izin membacanya."}])
+    except OSError:
+        return _fail(args, [{"row": None, "column": None, "message": f"berkas {path} tidak dapat dibaca."}])
     try:
         status_map = _pairs(args.map_status, "--map-status")
         unit_map = {k: _unit_target(v) for k, v in _pairs(args.map_unit, "--map-unit").items()}
@@ -81,14 +92,25 @@ def cmd_import_complaints(args: argparse.Namespace) -> int:
                              f"'{u.value}=<nama unit|id|new:opd>'"}
                  for u in pv.unknown_units if alias_key(u.value) not in {alias_key(k) for k in unit_map}]
         return _fail(args, msgs, pv)
+    if pv.partial and not args.allow_partial:
+        sample = ", ".join(pv.absent_sample)
+        return _fail(args, [{"row": None, "column": None,
+                             "message": f"{pv.absent} laporan yang sudah tersimpan tidak ada di berkas ini (ekspor "
+                                        f"sebagian; mis. Tracking ID {sample}). Laporan itu tetap dihitung menurut "
+                                        "keadaan terakhir yang diketahui dan terus bertambah umurnya. Tambahkan "
+                                        "--allow-partial bila memang ekspor sebagian."}], pv)
     try:
-        res = complaints.commit_import(SYSTEM, path.name, data, args.snapshot_date, status_map, unit_map, parsed=pv.parsed)
+        res = complaints.commit_import(SYSTEM, path.name, data, args.snapshot_date, status_map, unit_map,
+                                       parsed=pv.parsed, allow_partial=args.allow_partial)
     except ImportRejected as exc:
         return _fail(args, _problems(exc.problems), pv)
+    except DomainError as exc:
+        return _fail(args, [{"row": None, "column": None, "message": exc.message}], pv)
     doc = {"ok": True, "file": res.filename, "sha256": res.sha256, "snapshot_id": res.snapshot_id,
            "snapshot_date": res.snapshot_date.isoformat(), "rows": res.rows, "new": res.new, "updated": res.updated,
            "unchanged": res.unchanged, "history_rows": res.history_rows, "statuses_added": list(res.added_statuses),
-           "units_created": list(res.created_units), "aliases_added": list(res.added_aliases), "warnings": pv.warnings}
+           "units_created": list(res.created_units), "aliases_added": list(res.added_aliases), "absent": res.absent,
+           "warnings": pv.warnings}
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
     else:
@@ -121,8 +143,13 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
     res = complaints.ranking(args.year, args.snapshot_date, actor=SYSTEM)
     if res is None:
-        print("Galat: belum ada data SP4N-LAPOR! yang diimpor.", file=sys.stderr)
-        return 1
+        if complaints.snapshot_at() is None:
+            msg = "belum ada data SP4N-LAPOR! yang diimpor."
+        else:
+            first = complaints.list_snapshots(SYSTEM)[-1].snapshot_date
+            msg = (f"tidak ada snapshot pada atau sebelum {args.snapshot_date.isoformat()}; snapshot paling awal "
+                   f"bertanggal {first.isoformat()}.")
+        return _error(args, msg)
     doc = res.document()
     if args.json:
         print(json.dumps(doc, ensure_ascii=False))
@@ -136,6 +163,35 @@ def cmd_rank(args: argparse.Namespace) -> int:
     return 0
 
 
+def _error(args: argparse.Namespace, message: str) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "error": message}, ensure_ascii=False))
+    else:
+        print(f"Galat: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_delete_snapshot(args: argparse.Namespace) -> int:
+    from . import complaints
+
+    try:
+        r = complaints.delete_latest_snapshot(SYSTEM, args.date)
+    except DomainError as exc:
+        return _error(args, exc.message)
+    doc = {"ok": True, "snapshot_id": r.snapshot_id, "snapshot_date": r.snapshot_date.isoformat(), "file": r.filename,
+           "removed_reports": r.removed_reports, "restored_reports": r.restored_reports,
+           "reseen_reports": r.reseen_reports, "history_rows": r.history_rows,
+           "latest_now": r.previous.isoformat() if r.previous else None}
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False))
+    else:
+        print(f"Snapshot {r.snapshot_date.isoformat()} ({r.filename}) dihapus: {r.removed_reports} laporan baru "
+              f"dihapus, {r.restored_reports} dipulihkan ke keadaan sebelumnya, {r.reseen_reports} kembali ke "
+              f"penampakan sebelumnya. Snapshot terakhir sekarang: "
+              f"{r.previous.isoformat() if r.previous else 'tidak ada'}.")
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser("import-complaints", help="impor ekspor SP4N-LAPOR! (Excel atau CSV) sebagai snapshot")
     p.add_argument("file")
@@ -146,6 +202,8 @@ def register(sub) -> None:
                    help="petakan status mentah yang belum dikenal ke status kanonik")
     p.add_argument("--map-unit", action="append", metavar="NAME=UNIT",
                    help="cocokkan nama instansi dengan unit (nama, id, atau new:opd)")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="terima ekspor sebagian (laporan yang sudah tersimpan tidak ada di berkas)")
     p.set_defaults(fn=cmd_import_complaints)
     r = sub.add_parser("rank", help="peringkat OPD penanganan pengaduan (reward dan punishment)")
     r.add_argument("--year", type=int, required=True)
@@ -153,3 +211,7 @@ def register(sub) -> None:
                    help="snapshot terakhir pada atau sebelum tanggal ini (bawaan: yang terakhir)")
     r.add_argument("--json", action="store_true")
     r.set_defaults(fn=cmd_rank)
+    d = sub.add_parser("delete-snapshot", help="hapus snapshot LAPOR! terakhir (batalkan impor yang keliru)")
+    d.add_argument("--date", type=_date, required=True, help="tanggal snapshot terakhir (YYYY-MM-DD), sebagai konfirmasi")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(fn=cmd_delete_snapshot)

@@ -28,9 +28,9 @@ from . import audit, lapor_file, settings_store
 from .config import get_settings
 from .datafiles import fail, load_yaml
 from .db import read_only, transaction
-from .errors import ImportRejected, NotFound, Problem, ValidationError
+from .errors import ConflictError, ImportRejected, NotFound, Problem, ValidationError
 from .models import (AuditLog, ComplaintReport, ComplaintSnapshot, ComplaintStatus, ComplaintStatusMap,
-                     NonWorkingDay, Unit, UnitAlias, utcnow)
+                     ComplaintUndo, NonWorkingDay, Unit, UnitAlias, utcnow)
 from .permissions import Actor, Perm, can, require
 from .units import KINDS, UnitView, _add_alias, alias_key, get_unit
 
@@ -206,7 +206,15 @@ class ImportPreview:
     warnings: list[str] = field(default_factory=list)
     unknown_statuses: list[UnknownValue] = field(default_factory=list)
     unknown_units: list[UnknownValue] = field(default_factory=list)
+    absent: int = 0  # stored reports that are not in this file (a partial export)
+    absent_sample: tuple[str, ...] = ()  # a few of their Tracking IDs
+    absent_by_unit: list[tuple[str, int]] = field(default_factory=list)  # (unit, count), most first
     parsed: Optional[lapor_file.ParsedFile] = field(default=None, repr=False)
+
+    @property
+    def partial(self) -> bool:
+        """Reports known from earlier snapshots are missing from this file: saving it needs a confirmation."""
+        return self.absent > 0
 
     @property
     def ok(self) -> bool:
@@ -220,7 +228,8 @@ class ImportPreview:
             and all(alias_key(u.value) in un for u in self.unknown_units)
 
     def problems_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"Baris": p.row, "Kolom": p.column or "", "Masalah": p.message} for p in self.problems],
+        return pd.DataFrame([{"Baris": "seluruh berkas" if p.row is None else str(p.row), "Kolom": p.column or "-",
+                              "Masalah": p.message} for p in self.problems],
                             columns=["Baris", "Kolom", "Masalah"])
 
 
@@ -238,6 +247,7 @@ class ImportResult:
     added_statuses: tuple[str, ...] = ()
     created_units: tuple[str, ...] = ()
     added_aliases: tuple[str, ...] = ()
+    absent: int = 0  # stored reports not in the file (partial export, confirmed)
 
 
 # Free texts and identifiers: (nearly) one value per report, hashed row by row together.
@@ -322,22 +332,40 @@ def _latest_snapshot(s: Session) -> Optional[ComplaintSnapshot]:
                                                      ComplaintSnapshot.id.desc())).first()
 
 
+ORDER_REASON = ("Snapshot harus diimpor menurut urutan tanggalnya: riwayat status tiap laporan (kapan mulai "
+                "ditindaklanjuti, sampai kapan masih menunggu) dibangun dari snapshot yang berurutan, sehingga snapshot "
+                "yang lebih awal tidak dapat disisipkan sesudahnya.")
+
+
 def _order_problems(s: Session, parsed: lapor_file.ParsedFile) -> list[Problem]:
-    out = []
-    same = s.exec(select(ComplaintSnapshot).where(ComplaintSnapshot.sha256 == parsed.sha256)).first()
+    """The same file again (checksum against every snapshot), a second snapshot of the same date, or one
+    older than the latest: one problem, the most specific."""
+    same = s.exec(select(ComplaintSnapshot).where(ComplaintSnapshot.sha256 == parsed.sha256)
+                  .order_by(ComplaintSnapshot.id)).first()
     if same is not None:
-        out.append(Problem(f"berkas yang sama persis sudah diimpor sebagai snapshot {lapor_file.fmt_date(same.snapshot_date)} "
-                           f"(impor #{same.id}).", None, None, parsed.filename))
+        return [Problem(f"berkas ini sudah diimpor: isinya sama persis (sha256) dengan snapshot "
+                        f"{lapor_file.fmt_date(same.snapshot_date)} (impor #{same.id}, berkas '{same.filename}'). "
+                        "Tidak perlu diimpor lagi.", None, None, parsed.filename)]
+    if parsed.snapshot_date is None:
+        return []
+    dup = s.exec(select(ComplaintSnapshot).where(ComplaintSnapshot.snapshot_date == parsed.snapshot_date)).first()
+    if dup is not None:
+        return [Problem(f"sudah ada snapshot bertanggal {lapor_file.fmt_date(parsed.snapshot_date)} (impor #{dup.id}, "
+                        f"berkas '{dup.filename}'): satu tanggal hanya satu snapshot. Bila snapshot itu keliru dan "
+                        "merupakan yang terakhir, hapus dulu di Impor Data LAPOR! > Riwayat snapshot, lalu impor "
+                        "berkas ini.", None, "Tanggal Generate", parsed.filename)]
     latest = _latest_snapshot(s)
-    if latest is not None and parsed.snapshot_date is not None and parsed.snapshot_date < latest.snapshot_date:
-        out.append(Problem(f"tanggal snapshot {lapor_file.fmt_date(parsed.snapshot_date)} lebih awal daripada snapshot "
-                           f"terakhir ({lapor_file.fmt_date(latest.snapshot_date)}); impor ekspor secara berurutan.",
-                           None, "Tanggal Generate", parsed.filename))
-    return out
+    if latest is not None and parsed.snapshot_date < latest.snapshot_date:
+        return [Problem(f"tanggal snapshot {lapor_file.fmt_date(parsed.snapshot_date)} lebih awal daripada snapshot "
+                        f"terakhir ({lapor_file.fmt_date(latest.snapshot_date)}). {ORDER_REASON} Bila snapshot "
+                        f"{lapor_file.fmt_date(latest.snapshot_date)} keliru, hapus dulu di Riwayat snapshot.",
+                        None, "Tanggal Generate", parsed.filename)]
+    return []
 
 
 _EXISTING_COLS = ["id", "tracking_id", "content_hash", "status_raw", "status_key", "unit_id", "state",
-                  "first_snapshot_id", "first_seen_date", "last_seen_date", "followed_up_seen_date", "waiting_seen_date"]
+                  "first_snapshot_id", "first_seen_date", "last_snapshot_id", "last_seen_date", "followed_up_seen_date",
+                  "waiting_seen_date"]
 
 
 def _existing(s: Session, tracking_ids: pd.Series) -> pd.DataFrame:
@@ -386,14 +414,33 @@ def preview_import(actor: Actor, filename: str, data: bytes, snapshot_date: date
         if "content_hash" not in f:
             f["content_hash"] = _content_hash(f)
         ex = _existing(s, f["tracking_id"])
-    m = f[["tracking_id", "content_hash"]].merge(ex[["tracking_id", "content_hash"]], on="tracking_id", how="left",
-                                                  suffixes=("", "_db"))
-    known = m["content_hash_db"].notna().to_numpy()
-    pv.new = int((~known).sum())
-    same = m["content_hash_db"].fillna(0).astype(np.int64).to_numpy() == m["content_hash"].to_numpy()
-    pv.unchanged = int((known & same).sum())
-    pv.updated = int(known.sum()) - pv.unchanged
+        m = f[["tracking_id", "content_hash"]].merge(ex[["tracking_id", "content_hash"]], on="tracking_id",
+                                                      how="left", suffixes=("", "_db"))
+        known = m["content_hash_db"].notna().to_numpy()
+        pv.new = int((~known).sum())
+        same = m["content_hash_db"].fillna(0).astype(np.int64).to_numpy() == m["content_hash"].to_numpy()
+        pv.unchanged = int((known & same).sum())
+        pv.updated = int(known.sum()) - pv.unchanged
+        _absent(s, pv, f["tracking_id"], int(known.sum()))
     return pv
+
+
+def _absent(s: Session, pv: ImportPreview, tracking_ids: pd.Series, known: int) -> None:
+    """Stored reports missing from the file: how many, a few Tracking IDs, and per unit (scans the two
+    narrow columns only when there are some)."""
+    total = int(s.exec(select(func.count()).select_from(ComplaintReport)).one())
+    pv.absent = total - known
+    if pv.absent <= 0:
+        pv.absent = 0
+        return
+    rows = s.connection().execute(text("SELECT tracking_id, unit_id FROM complaintreport ORDER BY id")).all()
+    df = pd.DataFrame(rows, columns=["tracking_id", "unit_id"])
+    miss = df[~df["tracking_id"].astype(str).isin(set(tracking_ids.astype(str)))]
+    pv.absent_sample = tuple(miss["tracking_id"].astype(str).head(5))
+    names, _ = _unit_names(s)
+    counts = miss["unit_id"].map(lambda u: "(belum didisposisi)" if pd.isna(u) else names.get(int(u), f"unit #{int(u)}"))
+    vc = counts.value_counts()
+    pv.absent_by_unit = sorted(((str(k), int(v)) for k, v in vc.items()), key=lambda kv: (-kv[1], kv[0].casefold()))
 
 
 def _check_mappings(status_mappings: Mapping[str, str], unit_mappings: Mapping[str, Any]) -> None:
@@ -413,10 +460,11 @@ def _check_mappings(status_mappings: Mapping[str, str], unit_mappings: Mapping[s
 def commit_import(actor: Actor, filename: str, data: bytes | None, snapshot_date: date | None = None,
                   status_mappings: Mapping[str, str] | None = None, unit_mappings: Mapping[str, Any] | None = None,
                   progress: Progress | None = None, parsed: lapor_file.ParsedFile | None = None,
-                  max_bytes: int | None = None) -> ImportResult:
+                  max_bytes: int | None = None, allow_partial: bool = False) -> ImportResult:
     """Write the snapshot, the reports, their history and the new mappings/aliases in ONE transaction,
     or nothing (ImportRejected / ValidationError). `parsed` (the preview's) avoids reading twice; with
-    it, `data` may be None (the page then need not keep the file's bytes)."""
+    it, `data` may be None (the page then need not keep the file's bytes). A file that lacks reports
+    stored from earlier snapshots (a partial export) is refused unless `allow_partial`."""
     require(actor, Perm.COMPLAINTS_IMPORT)
     status_mappings = dict(status_mappings or {})
     unit_mappings = dict(unit_mappings or {})
@@ -432,8 +480,9 @@ def commit_import(actor: Actor, filename: str, data: bytes | None, snapshot_date
         raise ImportRejected(parsed.problems, summary=f"Berkas '{parsed.filename}' ditolak ({parsed.problem_count} masalah); "
                                                       "tidak ada yang disimpan")
     with transaction() as s:
-        result = _commit_in(s, actor, parsed, status_mappings, unit_mappings, progress=progress)
-    _CACHE.clear()
+        result = _commit_in(s, actor, parsed, status_mappings, unit_mappings, progress=progress,
+                            allow_partial=allow_partial)
+    _clear_caches()
     return result
 
 
@@ -577,7 +626,7 @@ def _report_params(order: list[str], sqlite: bool) -> list[str]:
 
 def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_mappings: Mapping[str, str],
                unit_mappings: Mapping[str, Any], synthetic: bool = False, label: str | None = None,
-               progress: Progress | None = None) -> ImportResult:
+               progress: Progress | None = None, allow_partial: bool = True) -> ImportResult:
     say = progress or (lambda _f, _m: None)
     S = parsed.snapshot_date
     problems = _order_problems(s, parsed)
@@ -671,6 +720,13 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
     pos = pd.Index(ex["tracking_id"].to_numpy(dtype=object)).get_indexer(f["tracking_id"].to_numpy(dtype=object)) \
         if len(ex) else np.full(len(f), -1)
     hit = pos >= 0
+    total_stored = int(s.exec(select(func.count()).select_from(ComplaintReport)).one())
+    absent = total_stored - int(hit.sum())
+    if absent > 0 and not allow_partial:
+        raise ValidationError(f"Berkas '{parsed.filename}' tidak memuat {absent:,} laporan yang sudah tersimpan dari "
+                              "snapshot sebelumnya (ekspor sebagian). Centang konfirmasi ekspor sebagian (atau "
+                              "--allow-partial di baris perintah) bila memang itu yang dimaksud; tidak ada yang "
+                              "disimpan.".replace(",", "."))
     for c in _EXISTING_COLS:  # the stored values, aligned with the file's rows (no merge: no copy of the frame)
         if c == "tracking_id":
             continue
@@ -729,6 +785,20 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
     if n_new and conn.dialect.name == "postgresql":
         conn.execute(text("SELECT setval(pg_get_serial_sequence('complaintreport', 'id'), "
                           "(SELECT MAX(id) FROM complaintreport))"))
+
+    # what this import overwrites, so that the snapshot can be removed again (delete_latest_snapshot)
+    ch_ids = f.loc[changed, "db_id"].astype(np.int64).to_numpy()
+    qf = text(f"SELECT {', '.join(REPORT_COLS)} FROM complaintreport WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True))
+    old_rows: list = []
+    for i in range(0, len(ch_ids), 900):
+        old_rows.extend(conn.execute(qf, {"ids": ch_ids[i:i + 900].tolist()}).all())
+    touched = pd.DataFrame({"id": f.loc[same, "db_id"].astype(np.int64).to_numpy(),
+                            "last_snapshot_id": f.loc[same, "db_last_snapshot_id"].astype(np.int64).to_numpy(),
+                            "last_seen_date": f.loc[same, "db_last_seen_date"].to_numpy(dtype="datetime64[D]"),
+                            "waiting_seen_date": f.loc[same, "db_waiting_seen_date"].to_numpy(dtype="datetime64[D]")})
+    s.add(ComplaintUndo(snapshot_id=sid, changed=_rows_ipc(old_rows, REPORT_COLS), touched=_ipc(touched)))
+    del old_rows, touched
 
     # changed reports: every field, keeping what the earlier snapshots established
     set_cols = [c for c in REPORT_COLS if c not in ("id", "first_snapshot_id", "first_seen_date")]
@@ -824,12 +894,12 @@ def _commit_in(s: Session, actor: Actor, parsed: lapor_file.ParsedFile, status_m
         "file": parsed.filename, "sha256": parsed.sha256, "size": parsed.size, "kind": parsed.kind,
         "snapshot_date": S, "rows": len(f), "new": n_new, "updated": int(changed.sum()), "unchanged": int(same.sum()),
         "history_rows": len(hist), "synthetic": synthetic, "statuses_added": added_statuses,
-        "units_created": created, "aliases_added": aliased,
+        "units_created": created, "aliases_added": aliased, "absent": absent,
     })
     s.flush()
     say(1.0, "Selesai")
     return ImportResult(sid, S, parsed.filename, parsed.sha256, len(f), n_new, int(changed.sum()), int(same.sum()),
-                        len(hist), tuple(added_statuses), tuple(created), tuple(aliased))
+                        len(hist), tuple(added_statuses), tuple(created), tuple(aliased), absent)
 
 
 # --- snapshots ------------------------------------------------------------------------------------
@@ -883,6 +953,105 @@ def snapshot_at(snapshot_date: date | None = None) -> Optional[SnapshotView]:
         return _snap_view(x) if x else None
 
 
+@dataclass(frozen=True)
+class SnapshotRemoval:
+    snapshot_id: int
+    snapshot_date: date
+    filename: str
+    removed_reports: int  # first seen in the removed snapshot: deleted
+    restored_reports: int  # changed by it: every field back as it was before
+    reseen_reports: int  # only seen again by it: their last sighting moved back
+    history_rows: int  # status history rows deleted
+    previous: Optional[date]  # the snapshot that is now the latest
+
+
+def delete_latest_snapshot(actor: Actor, snapshot_date: date | None = None) -> SnapshotRemoval:
+    """Remove the LATEST snapshot (undo a mistaken import) in one transaction: reports first seen in it
+    are deleted, reports it changed get back every field they had before, reports it only saw again get
+    back their previous sighting, its status history rows and aggregates go; audited. `snapshot_date`,
+    when given, must be the latest snapshot's date. Status mappings, units and aliases the import added
+    stay (each has its own audit row and can be changed on its own)."""
+    import pyarrow as pa
+
+    require(actor, Perm.COMPLAINTS_IMPORT)
+    with transaction() as s:
+        conn = s.connection()
+        sqlite = conn.dialect.name == "sqlite"
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(4107)"))  # not while an import runs
+        snap = _latest_snapshot(s)
+        if snap is None:
+            raise NotFound("Belum ada snapshot SP4N-LAPOR! yang diimpor; tidak ada yang dapat dihapus.")
+        if snapshot_date is not None and snapshot_date != snap.snapshot_date:
+            exists = s.exec(select(ComplaintSnapshot.id).where(ComplaintSnapshot.snapshot_date == snapshot_date)).first()
+            raise ValidationError(
+                (f"Snapshot {lapor_file.fmt_date(snapshot_date)} bukan snapshot terakhir" if exists is not None else
+                 f"Tidak ada snapshot bertanggal {lapor_file.fmt_date(snapshot_date)}")
+                + f": hanya snapshot terakhir ({lapor_file.fmt_date(snap.snapshot_date)}) yang dapat dihapus. "
+                "Hapus snapshot satu per satu dari yang terbaru.")
+        sid = int(snap.id)
+        prev = s.exec(select(ComplaintSnapshot).where(ComplaintSnapshot.id != sid).order_by(
+            ComplaintSnapshot.snapshot_date.desc(), ComplaintSnapshot.id.desc())).first()
+        undo = s.get(ComplaintUndo, sid)
+        if undo is None and prev is not None:
+            raise ConflictError(f"Snapshot {lapor_file.fmt_date(snap.snapshot_date)} diimpor oleh versi portal yang "
+                                "belum menyimpan data pembatalan, sehingga keadaan laporan sebelumnya tidak dapat "
+                                "dipulihkan dengan tepat; tidak ada yang dihapus. Hubungi pengelola portal.")
+        # status history written by this import: its change rows, and the first-sighting rows written lazily
+        # with them (a report whose history would be that one row alone has no history at all)
+        h_ids = [int(r[0]) for r in conn.execute(text("SELECT report_id FROM complaintstatus WHERE snapshot_id = :sid"),
+                                                  {"sid": sid}).all()]
+        n_hist = conn.execute(text("DELETE FROM complaintstatus WHERE snapshot_id = :sid"), {"sid": sid}).rowcount or 0
+        lone = text("SELECT report_id FROM complaintstatus WHERE report_id IN :ids GROUP BY report_id "
+                    "HAVING COUNT(*) = 1").bindparams(bindparam("ids", expanding=True))
+        dl = text("DELETE FROM complaintstatus WHERE report_id IN :ids").bindparams(bindparam("ids", expanding=True))
+        for i in range(0, len(h_ids), 900):
+            single = [int(r[0]) for r in conn.execute(lone, {"ids": h_ids[i:i + 900]}).all()]
+            if single:
+                n_hist += conn.execute(dl, {"ids": single}).rowcount or 0
+        restored = reseen = 0
+        if undo is not None:
+            old = pa.ipc.open_stream(pa.py_buffer(undo.changed)).read_all()
+            cols = [c for c in old.column_names if c != "id"]
+            upd = f"UPDATE complaintreport SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?"
+            ids_col = old.column("id").to_pylist()
+            data = {c: old.column(c).to_pylist() for c in cols}
+            rows = [tuple(data[c][i] for c in cols) + (ids_col[i],) for i in range(old.num_rows)]
+            for i in range(0, len(rows), CHUNK):
+                _executemany(conn, upd, rows[i:i + CHUNK])
+            restored = len(rows)
+            t = _from_ipc(undo.touched)
+            touch = "UPDATE complaintreport SET last_snapshot_id = ?, last_seen_date = ?, waiting_seen_date = ? WHERE id = ?"
+            for i in range(0, len(t), CHUNK):
+                p = t.iloc[i:i + CHUNK]
+                _executemany(conn, touch, list(zip(_db_int(p["last_snapshot_id"]),
+                                                    _db_dates(p["last_seen_date"].to_numpy(dtype="datetime64[D]"), sqlite),
+                                                    _db_dates(p["waiting_seen_date"].to_numpy(dtype="datetime64[D]"), sqlite),
+                                                    _db_int(p["id"]))))
+            reseen = len(t)
+            conn.execute(text("DELETE FROM complaintundo WHERE snapshot_id = :sid"), {"sid": sid})
+        conn.execute(text("DELETE FROM complaintstatus WHERE report_id IN (SELECT id FROM complaintreport "
+                          "WHERE first_snapshot_id = :sid)"), {"sid": sid})
+        removed = conn.execute(text("DELETE FROM complaintreport WHERE first_snapshot_id = :sid"), {"sid": sid}).rowcount or 0
+        left = conn.execute(text("SELECT COUNT(*) FROM complaintreport WHERE last_snapshot_id = :sid"), {"sid": sid}).scalar()
+        if left:  # cannot happen when the undo data is complete: refuse rather than leave a broken state
+            raise ConflictError(f"{left} laporan masih menunjuk ke snapshot {lapor_file.fmt_date(snap.snapshot_date)} "
+                                "sesudah pemulihan; tidak ada yang dihapus.")
+        conn.execute(text("DELETE FROM complaintaggregate WHERE snapshot_id = :sid"), {"sid": sid})
+        view = _snap_view(snap)
+        s.delete(snap)
+        s.flush()
+        audit.record(s, actor, "complaints.snapshot_delete", "complaintsnapshot", sid, {
+            "snapshot_date": view.snapshot_date, "file": view.filename, "rows": view.rows, "new": view.new,
+            "updated": view.updated, "unchanged": view.unchanged}, {
+            "removed_reports": removed, "restored_reports": restored, "reseen_reports": reseen,
+            "history_rows_deleted": n_hist, "latest_now": prev.snapshot_date if prev else None})
+        result = SnapshotRemoval(sid, view.snapshot_date, view.filename, int(removed), restored, reseen, int(n_hist),
+                                 prev.snapshot_date if prev else None)
+    _clear_caches()
+    return result
+
+
 def years_available() -> list[int]:
     """Years of Tanggal Laporan Masuk with reports, newest first (from the latest snapshot's aggregates
     when present: no scan of the reports)."""
@@ -892,10 +1061,14 @@ def years_available() -> list[int]:
         snap = _latest_snapshot(s)
         if snap is None:
             return []
-        ys = s.exec(select(ComplaintAggregate.year).where(ComplaintAggregate.snapshot_id == snap.id).distinct()).all()
-        if not ys:
-            ys = s.exec(select(ComplaintReport.year).distinct()).all()
-        return sorted((int(y) for y in ys), reverse=True)
+        aggs = s.exec(select(ComplaintAggregate.year, ComplaintAggregate.counts)
+                      .where(ComplaintAggregate.snapshot_id == snap.id)).all()
+        # an aggregate without counts (stored for a year without reports by an older version) is no data
+        ys = {int(y) for y, counts in aggs if len(_from_ipc(counts))}
+        if not aggs:
+            ys = {int(y) for y in s.exec(select(ComplaintReport.year).where(
+                ComplaintReport.first_seen_date <= snap.snapshot_date).distinct()).all()}
+        return sorted(ys, reverse=True)
 
 
 # --- the frames scoring/ranking.py needs ----------------------------------------------------------
@@ -964,6 +1137,18 @@ def _caps(rules: rk.Rules) -> tuple[int, int]:
     return max(CAP, need), max(CAP_COMPLETION, need_c)
 
 
+def _rows_ipc(rows: list, columns: list[str]) -> bytes:
+    """Database result rows (values as the driver gave them) -> Arrow IPC bytes."""
+    import pyarrow as pa
+
+    cols = list(zip(*rows)) if rows else [()] * len(columns)
+    table = pa.table({c: pa.array(list(v)) for c, v in zip(columns, cols)})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as w:
+        w.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
 def _ipc(df: pd.DataFrame) -> bytes:
     import pyarrow as pa
 
@@ -1014,9 +1199,14 @@ def _store_parts(s: Session, snap_id: int, year: int, cal: WorkCalendar, rules: 
     s.flush()
 
 
+_PARTS: dict[tuple, Any] = {}
+
+
 def _get_parts(snapshot_date: date | None, year: int):
     """(snapshot, rules, calendar, counts, timing) for `year` at the latest snapshot on or before
-    `snapshot_date`; the stored aggregate when there is one, else computed once and stored."""
+    `snapshot_date`; the aggregate stored by the import when there is one, else computed and kept in
+    this process's memory. A read never writes to the database (a year without reports would otherwise
+    leave an aggregate behind and show up as a year with data)."""
     with read_only() as s:
         snap = _snapshot_at(s, snapshot_date)
         if snap is None:
@@ -1024,15 +1214,24 @@ def _get_parts(snapshot_date: date | None, year: int):
         rules, cal = current_rules(s), calendar(s)
         got = _load_parts(s, snap, year, cal, rules)
         if got is None:
-            frame = _frame(s, year, snap, category=True)
+            key = (get_settings().database_url, int(snap.id), year, calendar_key(cal), repr(rules.as_dict()), _version(s))
+            with _CACHE_LOCK:
+                got = _PARTS.get(key)
+            if got is None:
+                frame = _frame(s, year, snap, category=True)
     if got is None:
         got = _evaluated_parts(frame, snap.snapshot_date, rules, cal)
-        try:
-            with transaction() as s:
-                _store_parts(s, int(snap.id), year, cal, rules, *got)
-        except Exception:  # noqa: BLE001 - another process stored it first, or the database is read-only
-            pass
+        with _CACHE_LOCK:
+            if len(_PARTS) > 32:
+                _PARTS.clear()
+            _PARTS[key] = got
     return snap, rules, cal, got[0], got[1]
+
+
+def _clear_caches() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+        _PARTS.clear()
 
 
 def _parts(counts: pd.DataFrame, timing: pd.DataFrame, unit_id: int | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1333,7 +1532,7 @@ def set_status_mapping(actor: Actor, raw: str, state: str) -> None:
         affected = _restate(s, key, state) if old is not None else 0
         audit.record(s, actor, "complaints.status_map_set", "complaintstatusmap", key, old,
                      {"raw": raw, "state": state, "reports_restated": affected})
-    _CACHE.clear()
+    _clear_caches()
 
 
 def delete_status_mapping(actor: Actor, raw: str) -> None:
@@ -1351,7 +1550,7 @@ def delete_status_mapping(actor: Actor, raw: str) -> None:
         s.delete(row)
         audit.record(s, actor, "complaints.status_map_delete", "complaintstatusmap", key,
                      {"raw": row.raw, "state": row.state}, None)
-    _CACHE.clear()
+    _clear_caches()
 
 
 def _restate(s: Session, key: str, state: str) -> int:
@@ -1417,7 +1616,7 @@ def add_cuti_bersama(actor: Actor, day: date, note: str = "") -> None:
         s.add(NonWorkingDay(day=day, year=day.year, note=(note or "Cuti bersama").strip()[:200], updated_by=actor.username))
         audit.record(s, actor, "complaints.cuti_add", "nonworkingday", day.isoformat(), None,
                      {"day": day, "note": note})
-    _CACHE.clear()
+    _clear_caches()
 
 
 def remove_cuti_bersama(actor: Actor, day: date) -> None:
@@ -1429,7 +1628,7 @@ def remove_cuti_bersama(actor: Actor, day: date) -> None:
         s.delete(row)
         audit.record(s, actor, "complaints.cuti_remove", "nonworkingday", day.isoformat(),
                      {"day": day, "note": row.note}, None)
-    _CACHE.clear()
+    _clear_caches()
 
 
 # --- exports (for sharing: counts, unit names and Tracking IDs only) -------------------------------

@@ -208,6 +208,13 @@ def _numeric_order(values: list[Any]) -> str:
     return "mdy" if second_big and not first_big else "dmy"
 
 
+def today_wib() -> date:
+    """Today's date in WIB (Asia/Jakarta), the day a snapshot may at most be dated (tests replace it)."""
+    from scoring.formatting import WIB
+
+    return datetime.now(WIB).date()
+
+
 def fmt_date(d: Any) -> str:
     """`3 Jan 2026` style, with Indonesian month abbreviations (as LAPOR! writes them)."""
     if d is None or (not isinstance(d, date) and pd.isna(d)):
@@ -633,6 +640,10 @@ def parse(filename: str, data: bytes, snapshot_date: date | None = None, max_byt
         raise _reject(filename, "berkas kosong.")
     cat = catalogue()
     kind = _sniff(filename, data)
+    if kind != "xlsx" and filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        raise _reject(filename, "bukan berkas Excel yang sah: namanya berakhiran "
+                                f"'{filename.rsplit('.', 1)[-1]}' tetapi isinya teks biasa, bukan buku kerja Excel. "
+                                "Unggah ekspor aslinya dari SP4N-LAPOR!, atau bila isinya CSV, ganti akhiran namanya menjadi .csv.")
     raw = _read_xlsx(filename, data, cat.marker) if kind == "xlsx" else _read_csv(filename, data, cat.marker)
     probs = _Problems(filename)
 
@@ -709,6 +720,15 @@ def parse(filename: str, data: bytes, snapshot_date: date | None = None, max_byt
     if snapshot_date and generated and snapshot_date != generated:
         warnings.append(f"Tanggal snapshot {fmt_date(snapshot_date)} dipakai, berbeda dari Tanggal Generate "
                         f"{fmt_date(generated)} di berkas.")
+    today = today_wib()
+    if snap is not None and snap > today:
+        if snapshot_date:
+            where, col = "tanggal snapshot yang diisi saat impor", "Tanggal snapshot"
+        else:
+            where, col = "metadata 'Tanggal Generate' (di atas judul kolom)", "Tanggal Generate"
+        probs.add(f"tanggal snapshot {fmt_date(snap)} ({where}) sesudah hari ini ({fmt_date(today)} WIB): sebuah "
+                  "ekspor tidak dapat dibuat pada hari yang belum tiba. Periksa tanggalnya; bila Tanggal Generate "
+                  "salah, isi tanggal snapshot yang benar saat mengimpor.", None, col)
     if snap is None:
         probs.add("tanggal snapshot tidak diketahui: berkas tidak memuat 'Tanggal Generate' yang terbaca; "
                   "isi tanggal snapshot saat mengimpor.", None, "Tanggal Generate")

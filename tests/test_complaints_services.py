@@ -273,7 +273,7 @@ def test_a_failure_half_way_leaves_the_database_as_it_was(seeded, admin, monkeyp
     monkeypatch.setattr(svc, "_executemany", boom)
     with pytest.raises(RuntimeError):
         imp(admin, "lapor_unknown.xlsx", status_mappings={"Bukan Wewenang": "arsip"},
-            unit_mappings={"UPT Pasar Wlingi": "new:opd"})
+            unit_mappings={"UPT Pasar Wlingi": "new:opd"}, snapshot_date=date(2026, 3, 30), allow_partial=True)
     assert counts() == before
     assert reports().set_index("tracking_id").loc["5049680", "last_seen_date"] == "2026-03-27"
 
@@ -452,3 +452,133 @@ def test_empty_fields_are_stored_as_null_not_as_the_bulk_insert_sentinels(seeded
         assert c.execute(text("SELECT COUNT(*) FROM complaintstatus WHERE unit_id = -1 "
                               "OR CAST(prev_seen_date AS TEXT) = ''")).scalar() == 0
         assert c.execute(text("SELECT COUNT(*) FROM complaintstatus")).scalar() > 0
+
+
+# --- snapshot dates in the future, ordering, removal of the latest snapshot, partial exports --------
+
+def partial_csv(generated: str, keep: int) -> bytes:
+    """lapor_s1 (12 reports) cut to its first `keep` reports, dated `generated`."""
+    lines = load("lapor_s1_comma_utf8.csv").decode("utf-8").splitlines()
+    lines[2] = f"Tanggal Generate,{generated}" + "," * 24
+    return ("\n".join(lines[:5 + keep]) + "\n").encode("utf-8")
+
+
+def test_a_snapshot_dated_after_today_is_refused(seeded, admin, monkeypatch):
+    from assessment import lapor_file
+
+    monkeypatch.setattr(lapor_file, "today_wib", lambda: date(2026, 3, 26))  # the file says 27 Mar 2026
+    before = counts()
+    pv = svc.preview_import(admin, "lapor_s1.xlsx", load("lapor_s1.xlsx"))
+    assert not pv.ok and pv.problem_count == 1
+    p = pv.problems[0]
+    assert p.column == "Tanggal Generate" and p.row is None
+    assert p.message.startswith("tanggal snapshot 27 Mar 2026 (metadata 'Tanggal Generate' (di atas judul kolom)) "
+                                "sesudah hari ini (26 Mar 2026 WIB)")
+    with pytest.raises(ImportRejected):
+        imp(admin, "lapor_s1.xlsx")
+    # a date given by the importer is checked the same way, naming that field
+    monkeypatch.setattr(lapor_file, "today_wib", lambda: date(2026, 12, 3))
+    pv = svc.preview_import(admin, "lapor_s1.xlsx", load("lapor_s1.xlsx"), date(2027, 1, 10))
+    assert [p.column for p in pv.problems] == ["Tanggal snapshot"]
+    assert pv.problems[0].message.startswith(
+        "tanggal snapshot 10 Jan 2027 (tanggal snapshot yang diisi saat impor) sesudah hari ini (")
+    assert "3 Des 2026 WIB" in pv.problems[0].message
+    assert counts() == before
+    # today itself is fine
+    monkeypatch.setattr(lapor_file, "today_wib", lambda: date(2026, 3, 27))
+    assert svc.preview_import(admin, "lapor_s1.xlsx", load("lapor_s1.xlsx")).ok
+
+
+def test_same_date_twice_is_refused_and_the_same_file_says_already_imported(seeded, admin):
+    imp(admin, "lapor_s1.xlsx")
+    imp(admin, "lapor_s2.xlsx")
+    before = counts()
+    # a different file with the date of an existing snapshot (27 Mar 2026, also older than 10 Apr)
+    pv = svc.preview_import(admin, "lain.csv", partial_csv("2026-03-27", 12))
+    assert [p.message[:52] for p in pv.problems] == ["sudah ada snapshot bertanggal 27 Mar 2026 (impor #1, "[:52]]
+    # the very file of the older snapshot: "already imported", not "older"
+    pv = svc.preview_import(admin, "lapor_s1.xlsx", load("lapor_s1.xlsx"))
+    assert len(pv.problems) == 1 and pv.problems[0].message.startswith(
+        "berkas ini sudah diimpor: isinya sama persis (sha256) dengan snapshot 27 Mar 2026 (impor #1")
+    # an older date, not imported before: the order rule and why
+    pv = svc.preview_import(admin, "lama.csv", partial_csv("2026-04-01", 12))
+    assert len(pv.problems) == 1 and "lebih awal daripada snapshot terakhir (10 Apr 2026)" in pv.problems[0].message
+    assert "menurut urutan tanggalnya" in pv.problems[0].message
+    assert counts() == before
+    assert len(svc.list_snapshots(admin)) == 2
+
+
+def test_delete_latest_snapshot_restores_the_previous_state(seeded, admin):
+    imp(admin, "lapor_s1.xlsx")
+    before, rep1 = counts(), reports()
+    doc1 = svc.ranking(2026).document()
+    imp(admin, "lapor_s2.xlsx")
+    assert counts()["complaintreport"] == 14 and counts()["complaintstatus"] == 10
+    with pytest.raises(ValidationError) as e:
+        svc.delete_latest_snapshot(admin, date(2026, 3, 27))
+    assert "bukan snapshot terakhir: hanya snapshot terakhir (10 Apr 2026)" in str(e.value)
+    with pytest.raises(PermissionDenied):
+        svc.delete_latest_snapshot(actor_for("tim_asesor", None), date(2026, 4, 10))
+    r = svc.delete_latest_snapshot(admin, date(2026, 4, 10))
+    assert (r.removed_reports, r.restored_reports, r.reseen_reports, r.history_rows, r.previous) == \
+        (2, 5, 7, 10, date(2026, 3, 27))
+    after = counts()
+    assert after["auditlog"] == before["auditlog"] + 2  # the import and the removal
+    assert {k: v for k, v in after.items() if k != "auditlog"} == {k: v for k, v in before.items() if k != "auditlog"}
+    pd.testing.assert_frame_equal(reports(), rep1)
+    assert svc.ranking(2026).document() == doc1
+    assert [x.snapshot_date for x in svc.list_snapshots(admin)] == [date(2026, 3, 27)]
+    from assessment.db import read_only
+
+    with read_only() as s:
+        a = s.connection().execute(text("SELECT action, new FROM auditlog WHERE action = "
+                                        "'complaints.snapshot_delete'")).all()
+    assert len(a) == 1 and '"removed_reports": 2' in str(a[0][1]) and '"restored_reports": 5' in str(a[0][1])
+    # the same file can be imported again afterwards, with the same result
+    res = imp(admin, "lapor_s2.xlsx")
+    assert (res.new, res.updated, res.unchanged, res.history_rows) == (2, 5, 7, 10)
+    # and the first snapshot too, down to an empty database
+    svc.delete_latest_snapshot(admin)
+    r = svc.delete_latest_snapshot(admin)
+    assert (r.removed_reports, r.restored_reports, r.previous) == (12, 0, None)
+    assert counts()["complaintreport"] == 0 and counts()["complaintsnapshot"] == 0
+    assert svc.years_available() == [] and svc.ranking(2026) is None
+    with pytest.raises(NotFound):
+        svc.delete_latest_snapshot(admin)
+
+
+def test_partial_export_is_shown_and_needs_confirmation(seeded, admin):
+    imp(admin, "lapor_s1.xlsx")
+    data = partial_csv("2026-04-10", 3)
+    pv = svc.preview_import(admin, "sebagian.csv", data)
+    assert pv.ok and (pv.rows, pv.new, pv.updated, pv.unchanged) == (3, 0, 0, 3)
+    assert pv.partial and pv.absent == 9
+    assert pv.absent_sample == ("5049675", "5049676", "5049677", "5049678", "5049679")
+    assert sum(n for _, n in pv.absent_by_unit) == 9
+    before = counts()
+    with pytest.raises(ValidationError) as e:
+        svc.commit_import(admin, "sebagian.csv", data, parsed=pv.parsed)
+    assert "tidak memuat 9 laporan yang sudah tersimpan" in str(e.value)
+    assert counts() == before
+    res = svc.commit_import(admin, "sebagian.csv", data, parsed=pv.parsed, allow_partial=True)
+    assert (res.rows, res.absent) == (3, 9)
+    # a full export afterwards is not partial
+    assert not svc.preview_import(admin, "lapor_s2.xlsx", load("lapor_s2.xlsx")).partial
+
+
+def test_a_read_never_writes_and_years_without_data_are_not_offered(seeded, admin):
+    imp(admin, "lapor_s1.xlsx")
+    before = counts()
+    from assessment.db import read_only
+
+    def aggs():
+        with read_only() as s:
+            return s.connection().execute(text("SELECT snapshot_id, year FROM complaintaggregate ORDER BY year")).all()
+
+    a0 = aggs()
+    assert svc.years_available() == [2026, 2025]
+    res = svc.ranking(2031)
+    assert res is not None and res.ranking.units.empty
+    assert svc.ranking(2026, date(2026, 3, 27)) is not None
+    assert aggs() == a0 and counts() == before
+    assert svc.years_available() == [2026, 2025]  # 2031 is not offered, the default stays the latest with data

@@ -145,5 +145,16 @@ class ComplaintAggregate(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ComplaintUndo(SQLModel, table=True):
+    """What an import overwrote, so that the latest snapshot can be removed again (undo a mistaken
+    import): the full previous rows of the reports it changed and the sighting fields of those it only
+    saw again, as Arrow IPC. Deleted together with its snapshot."""
+
+    snapshot_id: int = Field(foreign_key="complaintsnapshot.id", primary_key=True)
+    changed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    touched: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 __all__ = ["ComplaintSnapshot", "ComplaintReport", "ComplaintStatus", "ComplaintStatusMap", "NonWorkingDay",
-           "ComplaintAggregate"]
+           "ComplaintAggregate", "ComplaintUndo"]
