@@ -55,3 +55,5 @@ def test_a_bookmarked_page_opens_after_logging_in(portal, page):
     page.get_by_text("Catatan setiap perubahan data di portal").wait_for()
     assert page.url.rstrip("/").endswith("/audit")
     assert page.get_by_text("Page not found").count() == 0
+    wait_idle(page)
+    screenshot(page, "routing-bookmarked-audit")
