@@ -42,6 +42,8 @@ FORMAT = 1
 SHEET = "Matriks Asesmen"
 HELP_SHEET = "Petunjuk"
 META_SHEET = "_meta"
+META_EDITED = (f"lembar {META_SHEET} pada templat telah diubah (checksum tidak cocok): unduh templat yang baru "
+               "dari halaman Asesmen Offline lalu isi ulang")
 HEADERS = ["No", "Pertanyaan", "Nilai (1-4)", "Catatan", "Tautan bukti"]
 HEADER_ROW = 5
 MAX_BYTES = 2 * 1024 * 1024
@@ -284,18 +286,24 @@ def parse_upload(actor: Actor, assessment_id: int, filename: str, data: bytes) -
     got = {k: (meta_int(k) if isinstance(expected[k], int) else meta_raw.get(k)) for k in expected}
     if got["format"] != FORMAT:
         problems.append(Problem(f"format templat {got['format']} tidak dikenal (diharapkan {FORMAT})", file=fname))
-    if (got["unit_id"], got["year"]) != (view.unit_id, view.year) or got["assessment_id"] != view.id:
+    # The checksum covers every _meta field (and the question texts of the instrument version). With the
+    # same instrument version, a mismatch means the _meta sheet (or its checksum) was edited by hand: then
+    # the fields cannot be trusted to say which assessment the template is for, so say only that.
+    same_version = got["instrument_version"] == view.instrument.number
+    tampered = same_version and meta_raw.get("checksum") != _checksum(got, _questions_digest(view))
+    other = (got["unit_id"], got["year"], got["assessment_id"]) != (view.unit_id, view.year, view.id)
+    described_as_this = (got["unit"], got["year"], got["assessment_id"]) == (view.unit_name, view.year, view.id)
+    if tampered or (other and described_as_this):
+        problems.append(Problem(META_EDITED, file=fname))
+    elif other:
         problems.append(Problem(
             f"templat ini untuk {got['unit']} tahun {got['year']} (asesmen #{got['assessment_id']}), bukan untuk "
             f"{view.unit_name} tahun {view.year} (asesmen #{view.id}); unduh templat untuk unit dan tahun ini",
             file=fname))
-    if got["instrument_version"] != view.instrument.number:
+    if not same_version:
         problems.append(Problem(
             f"templat dibuat dengan instrumen versi {got['instrument_version']}, sedangkan asesmen ini memakai "
             f"versi {view.instrument.number}; unduh templat yang baru", file=fname))
-    if not problems and meta_raw.get("checksum") != _checksum(got, _questions_digest(view)):
-        problems.append(Problem("data templat telah diubah (checksum tidak cocok); unduh templat yang baru",
-                                file=fname))
     if problems:
         raise _reject(problems, fname)
 

@@ -166,6 +166,24 @@ def test_refused_files(aid, admin, case, expect):
     assert _writes() == before
 
 
+@pytest.mark.parametrize("key, value", [
+    ("unit_id", 999), ("assessment_id", 12345), ("year", 2031), ("unit", "Dinas Lain"),
+    ("checksum", "0" * 64),
+])
+def test_edited_meta_says_so_once(aid, admin, key, value):
+    """A hand-edited _meta sheet gets one clear message, never 'untuk X tahun Y, bukan untuk X tahun Y'."""
+    data = _fill(_fill(ot.build_template(admin, aid), BLITAR), edit=_meta_edit(key, value))
+    before = _writes()
+    with pytest.raises(ImportRejected) as exc:
+        ot.parse_upload(admin, aid, "unggah.xlsx", data)
+    assert _problems(exc) == [(None, None, ot.META_EDITED)]
+    assert str(exc.value.problems[0]) == (
+        "berkas unggah.xlsx: lembar _meta pada templat telah diubah (checksum tidak cocok): unduh templat yang "
+        "baru dari halaman Asesmen Offline lalu isi ulang")
+    assert "bukan untuk" not in str(exc.value)
+    assert _writes() == before and assessments.get(admin, aid).answered == 0
+
+
 def test_wrong_unit_and_wrong_year(aid, admin):
     other_unit = units.resolve_unit("Kecamatan Wlingi")
     other = assessments.create(admin, other_unit.id, 2023)
