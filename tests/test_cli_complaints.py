@@ -90,5 +90,57 @@ def test_bad_files_exit_1_with_the_reason(seeded, capsys, name, expect):
 
 
 def test_rank_without_data(seeded, capsys):
-    code, _, err = run(capsys, "rank", "--year", "2026", "--json")
-    assert code == 1 and "belum ada data" in err
+    code, out, err = run(capsys, "rank", "--year", "2026", "--json")
+    assert code == 1 and err == ""
+    assert json.loads(out) == {"ok": False, "error": "belum ada data SP4N-LAPOR! yang diimpor."}
+    code, out, err = run(capsys, "rank", "--year", "2026")
+    assert code == 1 and out == "" and err == "Galat: belum ada data SP4N-LAPOR! yang diimpor.\n"
+
+
+def test_rank_before_the_first_snapshot_says_so(seeded, capsys):
+    run(capsys, "import-complaints", str(FIX / "lapor_s1.xlsx"))
+    code, out, _ = run(capsys, "rank", "--year", "2026", "--snapshot-date", "2020-01-01", "--json")
+    assert code == 1 and json.loads(out) == {
+        "ok": False, "error": "tidak ada snapshot pada atau sebelum 2020-01-01; snapshot paling awal bertanggal 2026-03-27."}
+
+
+def test_missing_file_in_indonesian(seeded, capsys, tmp_path):
+    code, out, _ = run(capsys, "import-complaints", str(tmp_path / "tidak-ada.xlsx"), "--json")
+    doc = json.loads(out)
+    assert code == 1 and doc["problems"] == [{"row": None, "column": None,
+                                              "message": f"berkas {tmp_path / 'tidak-ada.xlsx'} tidak ditemukan."}]
+
+
+def test_rank_of_a_year_without_data_writes_nothing(seeded, capsys):
+    from assessment import complaints
+
+    run(capsys, "import-complaints", str(FIX / "lapor_s1.xlsx"))
+    years = complaints.years_available()
+    code, out, _ = run(capsys, "rank", "--year", "2031", "--json")
+    assert code == 0 and json.loads(out)["units"] == []
+    assert complaints.years_available() == years == [2026, 2025]
+
+
+def test_delete_snapshot_and_partial_import(seeded, capsys, tmp_path):
+    run(capsys, "import-complaints", str(FIX / "lapor_s1.xlsx"))
+    code, out, _ = run(capsys, "import-complaints", str(FIX / "lapor_s2.xlsx"), "--json")
+    assert code == 0 and json.loads(out)["absent"] == 0
+    code, out, _ = run(capsys, "delete-snapshot", "--date", "2026-03-27", "--json")
+    doc = json.loads(out)
+    assert code == 1 and doc["ok"] is False and "hanya snapshot terakhir (10 Apr 2026)" in doc["error"]
+    code, out, _ = run(capsys, "delete-snapshot", "--date", "2026-04-10", "--json")
+    assert code == 0 and json.loads(out) == {
+        "ok": True, "snapshot_id": 2, "snapshot_date": "2026-04-10", "file": "lapor_s2.xlsx", "removed_reports": 2,
+        "restored_reports": 5, "reseen_reports": 7, "history_rows": 10, "latest_now": "2026-03-27"}
+    # a partial export (3 of the 12 stored reports) needs --allow-partial
+    lines = (FIX / "lapor_s1_comma_utf8.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = "Tanggal Generate,2026-04-10" + "," * 24
+    part = tmp_path / "sebagian.csv"
+    part.write_text("\n".join(lines[:8]) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "import-complaints", str(part), "--json")
+    doc = json.loads(out)
+    assert code == 1 and doc["problems"][0]["message"].startswith(
+        "9 laporan yang sudah tersimpan tidak ada di berkas ini (ekspor sebagian; mis. Tracking ID 5049675, 5049676,")
+    code, out, _ = run(capsys, "import-complaints", str(part), "--json", "--allow-partial")
+    doc = json.loads(out)
+    assert code == 0 and (doc["rows"], doc["unchanged"], doc["absent"]) == (3, 3, 9)

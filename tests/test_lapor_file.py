@@ -216,3 +216,13 @@ def test_read_raises_with_every_problem_and_caps_the_list():
     assert len(e.value.problems) == lf.MAX_PROBLEMS + 1
     assert e.value.problems[-1].message == "dan 200 masalah lain yang tidak ditampilkan"
     assert "(1200 masalah)" in e.value.summary
+
+
+def test_plain_text_renamed_xlsx_is_not_a_valid_excel_file():
+    with pytest.raises(ImportRejected) as e:
+        lf.parse("laporan.xlsx", b"ini hanya catatan biasa\nbukan ekspor\n")
+    assert e.value.problems[0].message.startswith("bukan berkas Excel yang sah: namanya berakhiran 'xlsx' tetapi isinya "
+                                                  "teks biasa")
+    with pytest.raises(ImportRejected) as e:
+        lf.parse("laporan.pdf", b"%PDF-1.4 ...")
+    assert e.value.problems[0].message == "bukan berkas Excel (.xlsx) atau CSV (isi berkas biner)."
