@@ -198,6 +198,27 @@ class ComparisonView:
     agreement: TeamAgreement
 
 
+@dataclass(frozen=True)
+class AnswerAuthor:
+    username: str
+    count: int
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class ExistingAnswers:
+    """Questions whose answer in the assessment was entered by someone other than the consensus
+    (Asesmen Mandiri, an offline upload, an import, or an edit after the consensus was set): setting
+    a consensus score there replaces that answer."""
+
+    questions: tuple[int, ...]
+    authors: tuple[AnswerAuthor, ...]  # most answers first
+
+    @property
+    def count(self) -> int:
+        return len(self.questions)
+
+
 # --- the rule --------------------------------------------------------------------------------------
 
 def visibility(has_sheet: bool, submitted: bool, submitted_count: int, opened: bool) -> tuple[bool, str]:
@@ -375,6 +396,28 @@ def comparison(actor: Actor, assessment_id: int, weights: str = QUADRATIC) -> Co
         return ComparisonView(status=st, assessors=tuple(submitted), rows=rows, agreement=agreement)
 
 
+def _existing(s: Session, a: Assessment) -> tuple[ExistingAnswers, dict[int, Answer]]:
+    decided = {d.question_no: d.score for d in s.exec(select(ConsensusDecision)
+                                                      .where(ConsensusDecision.assessment_id == a.id)).all()}
+    rows = {r.question_no: r for r in s.exec(select(Answer).where(Answer.assessment_id == a.id)).all()
+            if r.score is not None and decided.get(r.question_no) != r.score}
+    by: dict[str, list[Answer]] = {}
+    for r in rows.values():
+        by.setdefault(r.updated_by, []).append(r)
+    authors = sorted((AnswerAuthor(n, len(rs), max(r.updated_at for r in rs)) for n, rs in by.items()),
+                     key=lambda x: (-x.count, x.username))
+    return ExistingAnswers(tuple(sorted(rows)), tuple(authors)), rows
+
+
+def existing_answers(actor: Actor, assessment_id: int) -> ExistingAnswers:
+    """The answers a consensus would replace (not those the consensus itself wrote). Needs Perm.READ;
+    shows who entered them and when, never the values."""
+    with read_only() as s:
+        a = _load(s, assessment_id)
+        require(actor, Perm.READ, unit_id=a.unit_id)
+        return _existing(s, a)[0]
+
+
 # --- writing ---------------------------------------------------------------------------------------
 
 def _check_score(q: int, value: Any) -> Optional[int]:
@@ -512,12 +555,14 @@ def open_consensus(actor: Actor, assessment_id: int) -> None:
 
 
 def set_consensus(actor: Actor, assessment_id: int, decisions: Mapping[int, OwnScore],
-                  answer_versions: Mapping[int, int] | None = None) -> int:
+                  answer_versions: Mapping[int, int] | None = None, replace_existing: bool = False) -> int:
     """Set the consensus score and note of some questions; returns how many were recorded.
 
     A note is required wherever the submitted scores differ, or the consensus differs from the
     score they all gave. `answer_versions` are the answer versions the lead's page showed: a
     question edited elsewhere in the meantime is refused (and then nothing is written).
+    A consensus score that would replace an answer entered by someone else (see `existing_answers`)
+    is refused unless `replace_existing=True`: the lead confirmed it (page checkbox, CLI flag).
     """
     if not decisions:
         return 0
@@ -533,6 +578,7 @@ def set_consensus(actor: Actor, assessment_id: int, decisions: Mapping[int, OwnS
         submitted = {n: {q: r.score for q, r in rows.items()} for n, rows in _scores(s, a).items() if n in done}
         answers = {r.question_no: (r.score, r.version)
                    for r in s.exec(select(Answer).where(Answer.assessment_id == a.id)).all()}
+        _ex, others = _existing(s, a)
     plan: dict[int, tuple[int, Optional[str], Optional[int]]] = {}
     problems = []
     for q, d in sorted(decisions.items()):
@@ -558,6 +604,14 @@ def set_consensus(actor: Actor, assessment_id: int, decisions: Mapping[int, OwnS
         base = (answer_versions or {}).get(q, cur_version)
         if cur_version is None or cur_score != score or base != cur_version:
             changes[q] = AnswerChange(score, base_version=base, fields=("score",))
+    stale = any(q in answers and ch.base_version != answers[q][1] for q, ch in changes.items())
+    replaced = [q for q in changes if q in others and others[q].score != changes[q].score]
+    if replaced and not replace_existing and not stale:  # a stale page gets the ConflictError below first
+        who = ", ".join(sorted({others[q].updated_by for q in replaced}))
+        raise ValidationError(
+            f"{len(replaced)} pertanyaan sudah berjawaban di asesmen ini (diisi oleh {who}) dan akan diganti nilai "
+            f"konsensus: pertanyaan {', '.join(map(str, sorted(replaced)))}. Konfirmasi dulu bahwa jawaban itu "
+            "boleh diganti; tidak ada yang disimpan.")
     with transaction() as s:
         _require_lead(s, actor, _load(s, assessment_id))  # again: the ketua may have been changed meanwhile
         assessments.save_answers_in(s, actor, assessment_id, changes)

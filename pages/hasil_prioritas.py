@@ -58,7 +58,8 @@ if view.editable and ui.can_do(Perm.PRIORITY_DECIDE, view.unit_id):
                 c1, c2 = st.columns([1, 3])
                 p = c1.selectbox(f"{r.name} (usulan {r.suggested_priority})", [None, 1, 2, 3, 4, 5],
                                  index=[None, 1, 2, 3, 4, 5].index(r.final_priority),
-                                 format_func=lambda v: "ikut usulan" if v is None else str(v), key=f"pf_{aid}_{r.key}")
+                                 format_func=lambda v: "ikut usulan" if v is None else str(v), key=f"pf_{aid}_{r.key}",
+                                 placeholder="Pilih prioritas")
                 reason = c2.text_area("Alasan", value=r.reason or "", key=f"pr_{aid}_{r.key}", height=68)
                 choices[r.key] = (p, reason)
             if st.form_submit_button("Simpan prioritas", type="primary"):

@@ -97,16 +97,20 @@ if actor.role in consensus.ASSESSOR_ROLES:
     if status.can_score:
         st.caption("Nilai Anda tidak terlihat oleh anggota lain sampai konsensus dibuka. Simpan kapan saja; "
                    "setelah 22 pertanyaan terisi, ajukan. Nilai yang sudah diajukan tidak dapat diubah.")
+        st.warning("Pilihan nilai dan catatan di lembar ini baru tersimpan setelah Anda menekan **Simpan nilai saya** "
+                   "(di bawah lembar). Bila Anda pindah halaman, memuat ulang, atau keluar sebelum menyimpan, pilihan "
+                   "yang belum disimpan hilang. Lembar yang baru terisi sebagian boleh disimpan.")
         with st.form(f"own_{aid}"):
             for q in sorted(inst.questions):
                 a, b = st.columns([4, 1])
                 a.markdown(f"**{q}.** {ui.escape_md(inst.questions[q])}")
                 b.selectbox("Nilai", [None, 1, 2, 3, 4], key=f"own_{aid}_{q}",
                             index=[None, 1, 2, 3, 4].index(sheet.scores[q]),
-                            format_func=lambda v: "-" if v is None else str(v))
+                            format_func=lambda v: "-" if v is None else str(v), placeholder="Pilih nilai")
                 a.text_input("Catatan", value=sheet.notes[q] or "", key=f"ownnote_{aid}_{q}",
                              label_visibility="collapsed", placeholder="Catatan (alasan nilai, bukti)")
             saved = st.form_submit_button("Simpan nilai saya", type="primary")
+            st.caption("Satu kali simpan menyimpan semua pertanyaan yang berubah sekaligus.")
         if saved:
             changes = {q: OwnScore(st.session_state[f"own_{aid}_{q}"], st.session_state[f"ownnote_{aid}_{q}"])
                        for q in sorted(inst.questions)}
@@ -167,6 +171,15 @@ else:
             st.dataframe(pd.DataFrame(notes, columns=["Anggota", "No", "Catatan"]), hide_index=True, width="stretch")
 
 # --- 3. open, and set the consensus ---------------------------------------------------------------
+def _existing_text(ex) -> str:
+    who = "; ".join(f"{ui.escape_md(x.username)}: {x.count} jawaban, terakhir {ui.wib(x.last_at)} WIB"
+                    for x in ex.authors)
+    return (f"{ex.count} dari {status.total} pertanyaan sudah berjawaban di asesmen ini ({who}), dari Asesmen "
+            "Mandiri, unggahan templat offline atau impor. Nilai konsensus yang berbeda akan **mengganti** "
+            "jawaban itu (jawaban lama tetap tercatat di log audit).")
+
+
+existing = consensus.existing_answers(actor, aid) if (status.can_open or status.can_decide) else None
 if not status.opened and not status.may_lead and status.submitted_count >= consensus.MIN_SUBMITTED:
     st.caption(status.lead_reason)
 if status.can_open:
@@ -174,6 +187,9 @@ if status.can_open:
     pending = ", ".join(a.label for a in status.pending)
     st.caption("Membuka konsensus menutup penilaian mandiri: nilai semua anggota yang sudah mengajukan menjadi "
                "terlihat oleh tim." + (f" Belum mengajukan (tidak ikut dihitung): {pending}." if pending else ""))
+    if existing and existing.count:
+        st.warning(_existing_text(existing) + " Membuka konsensus belum mengubah jawaban apa pun; penggantian "
+                   "terjadi saat nilai konsensus disimpan, dengan konfirmasi.")
     if st.button("Buka konsensus", key=f"open_{aid}", type="primary"):
         _run(lambda: consensus.open_consensus(actor, aid), "Konsensus dibuka.")
 
@@ -191,14 +207,20 @@ if status.can_decide and status.can_view:
             a.markdown(f"**{r.question_no}.** {ui.escape_md(r.text)}")
             a.caption(f"{flag}Nilai anggota: {scores}; rentang {rng}")
             b.selectbox("Konsensus", [None, 1, 2, 3, 4], index=[None, 1, 2, 3, 4].index(default),
-                        key=f"cons_{aid}_{r.question_no}", format_func=lambda v: "-" if v is None else str(v))
+                        key=f"cons_{aid}_{r.question_no}", format_func=lambda v: "-" if v is None else str(v),
+                        placeholder="Pilih nilai")
             c.text_input("Catatan konsensus", value=(r.decision.note or "") if r.decision else "",
                          key=f"consnote_{aid}_{r.question_no}")
+        replace = False
+        if existing and existing.count:
+            st.warning(_existing_text(existing) + " Pertanyaan: " + ", ".join(map(str, existing.questions)) + ".")
+            replace = st.checkbox(f"Saya mengerti: nilai konsensus mengganti jawaban yang sudah ada "
+                                  f"({existing.count} pertanyaan) bila nilainya berbeda.", key=f"cons_replace_{aid}")
         decide = st.form_submit_button("Simpan konsensus", type="primary")
     if decide:
         decisions = {r.question_no: OwnScore(st.session_state[f"cons_{aid}_{r.question_no}"],
                                              st.session_state[f"consnote_{aid}_{r.question_no}"])
                      for r in cmp.rows if st.session_state.get(f"cons_{aid}_{r.question_no}") is not None}
         versions = {r.question_no: r.answer_version for r in cmp.rows}
-        _run(lambda: consensus.set_consensus(actor, aid, decisions, versions),
+        _run(lambda: consensus.set_consensus(actor, aid, decisions, versions, replace_existing=replace),
              f"Konsensus tersimpan untuk {len(decisions)} pertanyaan.")

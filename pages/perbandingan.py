@@ -48,7 +48,8 @@ with tab_years:
             per_unit[a.unit_id] = per_unit.get(a.unit_id, 0) + 1
         comparable = [u for u in names if per_unit.get(u, 0) >= 2]
         start = list(names).index(comparable[0]) if comparable else 0
-        unit_id = st.selectbox("Unit", list(names), format_func=names.get, key="cmp_unit", index=start)
+        unit_id = st.selectbox("Unit", list(names), format_func=names.get, key="cmp_unit", index=start,
+                               placeholder="Pilih unit")
         if not comparable:
             st.caption("Belum ada unit dengan asesmen pada dua tahun atau lebih.")
         years = sorted({a.year for a in comparison.unit_years(actor, unit_id)}, reverse=True)
@@ -56,8 +57,10 @@ with tab_years:
             st.info(f"{names[unit_id]} baru memiliki {len(years)} asesmen; perbandingan antar tahun memerlukan dua.")
         else:
             c1, c2 = st.columns(2)
-            y_old = c1.selectbox("Tahun pembanding (lama)", years, index=1, key="cmp_year_old")
-            y_new = c2.selectbox("Tahun yang dinilai (baru)", years, index=0, key="cmp_year_new")
+            y_old = c1.selectbox("Tahun pembanding (lama)", years, index=1, key="cmp_year_old",
+                                 placeholder="Pilih tahun")
+            y_new = c2.selectbox("Tahun yang dinilai (baru)", years, index=0, key="cmp_year_new",
+                                 placeholder="Pilih tahun")
             try:
                 yc = comparison.compare_years(actor, unit_id, y_old, y_new)
             except DomainError as exc:
@@ -112,18 +115,19 @@ with tab_years:
 
 with tab_units:
     c1, c2 = st.columns([1, 2])
-    year = c1.selectbox("Tahun", ui.year_options(), key="cmp_units_year",
+    year = c1.selectbox("Tahun", ui.year_options(), key="cmp_units_year", placeholder="Pilih tahun",
                         index=ui.year_options().index(max((a.year for a in assessments.list_assessments(actor)),
                                                           default=ui.year_options()[0])))
     state_opts = list(assessments.STATES)
     states = c2.multiselect("Status asesmen yang diikutkan", state_opts, default=state_opts,
-                            format_func=assessments.STATES.get, key="cmp_units_states")
+                            format_func=assessments.STATES.get, key="cmp_units_states",
+                            placeholder="Pilih status asesmen (kosong = semua status)")
     uc = comparison.compare_units(actor, int(year), states or None)
     if not uc.entries:
         st.info(f"Belum ada unit yang mengisi asesmen tahun {year} (dengan status terpilih).")
     else:
         kinds_present = [k.kind for k in uc.kinds]
-        kind = st.selectbox("Jenis unit pada peta panas", [None] + kinds_present, key="cmp_units_kind",
+        kind = st.selectbox("Jenis unit pada peta panas", [None] + kinds_present, key="cmp_units_kind", placeholder="Pilih jenis unit",
                             format_func=lambda k: KIND_LABELS.get(k, k))
         long = uc.long
         if kind is not None:
@@ -164,7 +168,7 @@ with tab_units:
             st.info("Belum ada asesmen lengkap untuk diperingkat.")
         else:
             rk = st.selectbox("Jenis unit", ranked_kinds, format_func=lambda k: KIND_LABELS.get(k, k),
-                              key="cmp_rank_kind")
+                              key="cmp_rank_kind", placeholder="Pilih jenis unit")
             st.dataframe(pd.DataFrame([{
                 "Peringkat": f"{r.rank} dari {r.of}", "Unit": r.unit_name, "Rata-rata": num(r.mean),
                 "Selisih dari rata-rata jenis": signed(r.diff_from_kind),

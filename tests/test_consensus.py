@@ -294,3 +294,49 @@ def test_only_the_ketua_opens_and_sets_consensus(seeded, admin):
     with pytest.raises(ValidationError, match="Diajukan"):
         consensus.set_lead(admin, aid, "ketua")
     assert not consensus.status(admin, aid).can_set_lead
+
+
+def test_consensus_never_replaces_existing_answers_silently(setup):
+    """An assessment already answered in Asesmen Mandiri: the consensus says so and needs a confirmation."""
+    aid, _unit, p = setup
+    op = p["operator"]
+    view = assessments.get(op, aid)
+    first = {q: assessments.AnswerChange(BLITAR[q - 1], base_version=view.answers[q].version) for q in range(1, 20)}
+    assessments.save_answers(op, aid, first)  # 19 answers by the operator
+    view = assessments.get(p["ani"], aid)
+    assessments.save_answers(p["ani"], aid, {q: assessments.AnswerChange(4, base_version=view.answers[q].version)
+                                             for q in (20, 21, 22)})  # 3 by a Tim Asesor member
+    ex = consensus.existing_answers(p["pimpinan"], aid)
+    assert ex.count == 22 and ex.questions == tuple(QS)
+    assert [(a.username, a.count) for a in ex.authors] == [(op.username, 19), ("ani", 3)]
+    for who in ("ani", "budi"):
+        consensus.save_own(p[who], aid, _full([1] * 22))
+        consensus.submit_own(p[who], aid)
+    consensus.open_consensus(p["ketua"], aid)
+    decisions = {q: OwnScore(1) for q in QS}
+    decisions[1] = OwnScore(BLITAR[0], "sama dengan jawaban operator; bukti lengkap")  # no change: not a replacement
+    before = _digest()
+    with pytest.raises(ValidationError) as exc:
+        consensus.set_consensus(p["ketua"], aid, decisions)
+    assert str(exc.value) == (
+        f"21 pertanyaan sudah berjawaban di asesmen ini (diisi oleh ani, {op.username}) dan akan diganti nilai "
+        "konsensus: pertanyaan 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22. "
+        "Konfirmasi dulu bahwa jawaban itu boleh diganti; tidak ada yang disimpan.")
+    assert _digest() == before  # nothing written
+    assert [assessments.get(op, aid).scores[q] for q in QS] == BLITAR[:19] + [4, 4, 4]
+    # only questions that keep their answer: no confirmation needed
+    assert consensus.set_consensus(p["ketua"], aid, {1: decisions[1]}) == 1
+    # confirmed: replaced, audited as answer.save by the ketua with the old values
+    assert consensus.set_consensus(p["ketua"], aid, decisions, replace_existing=True) == 21
+    assert [assessments.get(op, aid).scores[q] for q in QS] == [BLITAR[0]] + [1] * 21
+    saves = {r.new["question"]: r.old["score"] for r in _audit("answer.save") if r.actor == "ketua"}
+    assert saves == {q: (BLITAR[q - 1] if q < 20 else 4) for q in range(2, 23)}
+    # what the consensus wrote is not "existing" any more; question 1 (same value) neither
+    assert consensus.existing_answers(p["ketua"], aid).count == 0
+    # an answer edited afterwards on Asesmen Mandiri is existing again
+    view = assessments.get(op, aid)
+    assessments.save_answer(op, aid, 5, 3, base_version=view.answers[5].version)
+    ex = consensus.existing_answers(p["ketua"], aid)
+    assert ex.questions == (5,) and ex.authors[0].username == op.username and ex.authors[0].count == 1
+    with pytest.raises(ValidationError, match="1 pertanyaan sudah berjawaban"):
+        consensus.set_consensus(p["ketua"], aid, {5: OwnScore(1)})

@@ -113,6 +113,60 @@ def test_konsensus_page_flow(seeded, admin):
     assert table.loc[table["No"] == 12, "Catatan konsensus"].item() == "Perbup belum ditetapkan"
 
 
+def test_konsensus_page_warns_and_confirms_before_replacing_answers(seeded, admin):
+    unit = units.resolve_unit(KOMINFO)
+    aid = assessments.create(admin, unit.id, 2024)
+    op = actor_for("operator_opd", unit_id=unit.id, username="op.kominfo")
+    view = assessments.get(op, aid)
+    assessments.save_answers(op, aid, {q: AnswerChange(BLITAR[q - 1], base_version=view.answers[q].version)
+                                       for q in range(1, 23)})
+    accounts.create_user(admin, "ketua", "Nama Ketua", "tim_asesor", "Sandi-Awal-2024!")
+    consensus.set_lead(admin, aid, "ketua")
+    for name in ("ani", "budi"):
+        consensus.save_own(actor_for("tim_asesor", username=name), aid, {q: OwnScore(1) for q in range(1, 23)})
+        consensus.submit_own(actor_for("tim_asesor", username=name), aid)
+    lead = actor_for("tim_asesor", username="ketua")
+    at = _pick(_app("konsensus", lead).run(), KOMINFO, 2024)
+    assert not at.exception, at.exception
+    warn = [w.value for w in at.warning if "sudah berjawaban" in w.value]
+    assert len(warn) == 1 and warn[0].startswith(
+        r"22 dari 22 pertanyaan sudah berjawaban di asesmen ini (op\.kominfo: 22 jawaban, terakhir ")  # Markdown-escaped
+    assert "Membuka konsensus belum mengubah jawaban apa pun" in warn[0]
+    at.button(key=f"open_{aid}").click().run()
+    at = _pick(_app("konsensus", lead).run(), KOMINFO, 2024)
+    assert at.selectbox(key=f"cons_{aid}_1").value == 1  # unanimous among the members (1), not the operator's 4
+    assert at.checkbox(key=f"cons_replace_{aid}").value is False
+    assert any(w.value.endswith("Pertanyaan: " + ", ".join(map(str, range(1, 23))) + ".") for w in at.warning)
+    for q in range(1, 23):
+        at.text_input(key=f"consnote_{aid}_{q}").set_value("bukti tidak mendukung nilai operator")
+    at.button[0].click().run()  # not confirmed: refused, nothing replaced
+    assert "22 pertanyaan sudah berjawaban di asesmen ini (diisi oleh op.kominfo)" in _texts(at)
+    assert [assessments.get(lead, aid).scores[q] for q in range(1, 23)] == BLITAR
+    at.checkbox(key=f"cons_replace_{aid}").check()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert "Konsensus tersimpan untuk 22 pertanyaan." in _texts(at)
+    assert [assessments.get(lead, aid).scores[q] for q in range(1, 23)] == [1] * 22
+    assert consensus.existing_answers(lead, aid).count == 0
+    assert not any("sudah berjawaban" in w.value for w in at.warning)  # nothing left to replace
+
+
+def test_own_sheet_says_unsaved_choices_are_lost(seeded, admin):
+    unit = units.resolve_unit(KOMINFO)
+    aid = assessments.create(admin, unit.id, 2024)
+    ani = actor_for("tim_asesor", username="ani")
+    at = _pick(_app("konsensus", ani).run(), KOMINFO, 2024)
+    assert any("pilihan yang belum disimpan hilang" in w.value for w in at.warning)
+    assert at.selectbox(key=f"own_{aid}_1").placeholder == "Pilih nilai"
+    # a half-filled sheet is saved in one go
+    for q in range(1, 12):
+        at.selectbox(key=f"own_{aid}_{q}").set_value(BLITAR[q - 1])
+    at.button[0].click().run()
+    sheet = consensus.my_sheet(ani, aid)
+    assert sheet.answered == 11 and [sheet.scores[q] for q in range(1, 12)] == BLITAR[:11]
+    assert "Nilai Anda tersimpan." in _texts(at)
+
+
 def test_offline_page_preview_and_apply(seeded, admin):
     unit = units.resolve_unit(KOMINFO)
     aid = assessments.create(admin, unit.id, 2024)
