@@ -1634,12 +1634,22 @@ def remove_cuti_bersama(actor: Actor, day: date) -> None:
 # --- exports (for sharing: counts, unit names and Tracking IDs only) -------------------------------
 
 EXPORT_COLUMNS = {
-    "rank": "Peringkat", "unit": "Unit", "received": "Laporan diterima", "assessable": "Wajib ditindaklanjuti",
+    "rank": "Peringkat", "unit": "Unit", "score": "Skor", "assessed": "Dinilai", "reward": "Reward",
+    "punishment": "Punishment", "received": "Laporan diterima", "assessable": "Wajib ditindaklanjuti",
     "followed_up_pct": "% ditindaklanjuti", "on_time_pct": "% tepat waktu", "resolved_pct": "% selesai",
-    "overdue": "Terlambat", "median_days_to_follow_up": "Median hari kerja ke tindak lanjut", "rating": "Rating",
-    "score": "Skor", "assessed": "Dinilai", "reward": "Reward", "punishment": "Punishment",
+    "overdue": "Terlambat", "overdue_max_days": "Paling lama (hari kerja)",
+    "median_days_to_follow_up": "Median hari kerja ke tindak lanjut", "rating": "Rating",
     "punishment_rank": "Peringkat punishment", "overdue_ids": "Tracking ID terlambat", "tie_note": "Keterangan seri",
 }
+# CSV downloads: ';' between fields and a decimal comma, as Excel set to Indonesian reads them
+CSV_NOTE = "CSV: pemisah titik koma (;) dan koma desimal (4,89), UTF-8, untuk Excel berbahasa Indonesia."
+
+
+def download_name(what: str, year: int, snapshot_date: date, kind: str = "semua", only_assessed: bool = False) -> str:
+    """File name (without extension) of a ranking download, carrying the snapshot date and the filter:
+    peringkat-2026-snapshot-2026-12-03-kecamatan."""
+    return (f"{what}-{year}-snapshot-{snapshot_date.isoformat()}" + ("" if kind == "semua" else f"-{kind}")
+            + ("-dinilai" if only_assessed else ""))
 
 
 def export_frame(units: pd.DataFrame) -> pd.DataFrame:
@@ -1655,9 +1665,10 @@ def export_frame(units: pd.DataFrame) -> pd.DataFrame:
 
 
 def table_bytes(table: pd.DataFrame, fmt: str, title: str, notes: Iterable[str] = ()) -> bytes:
-    """A table as Excel (.xlsx, with a title and notes above it) or CSV (UTF-8 with BOM, ';')."""
+    """A table as Excel (.xlsx, with a title and notes above it) or CSV (UTF-8 with BOM, ';' and a
+    decimal comma: CSV_NOTE)."""
     if fmt == "csv":
-        return table.to_csv(index=False, sep=";").encode("utf-8-sig")
+        return table.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
     if fmt != "xlsx":
         raise ValidationError(f"Format unduhan '{fmt}' tidak dikenal (xlsx atau csv).")
     import io

@@ -12,6 +12,12 @@ from assessment.errors import DomainError
 from assessment.permissions import Perm
 from pages import ui
 from scoring import ranking as rk
+from scoring.formatting import fmt_num
+
+
+def fmt_int(n: int) -> str:
+    return f"{int(n):,}".replace(",", ".")
+
 
 actor = ui.require_actor()
 ui.header(
@@ -30,7 +36,8 @@ with tabs[0]:
         st.info("Hanya admin (Dinas Kominfo) yang dapat mengimpor data LAPOR!.")
     else:
         limit = get_settings().max_import_mb
-        up = st.file_uploader(f"Berkas ekspor (.xlsx atau .csv, maksimal {limit} MB)", type=["xlsx", "csv"],
+        # no `type=`: a wrong file gets the service's Indonesian reason instead of the widget's English tooltip
+        up = st.file_uploader(f"Berkas ekspor (.xlsx atau .csv, maksimal {limit} MB)", accept_multiple_files=False,
                               key="lapor_file")
         own_date = st.checkbox("Tentukan tanggal snapshot sendiri (bila Tanggal Generate tidak ada atau salah)",
                                key="lapor_own_date")
@@ -38,7 +45,9 @@ with tabs[0]:
                                   key="lapor_snap_date") if own_date else None
         if st.button("Periksa berkas (pratinjau)", type="primary", disabled=up is None, key="lapor_check"):
             data = up.getvalue()
-            with st.spinner(f"Membaca {len(data) / 1048576:.1f} MB ..."):
+            size = (f"{fmt_num(len(data) / 1048576, 1)} MB" if len(data) >= 1048576 else
+                    f"{fmt_num(max(len(data) / 1024, 0.1), 1)} KB")
+            with st.spinner(f"Membaca {size} ..."):
                 pv = svc.preview_import(actor, up.name, data, snap_date)
             del data  # the preview keeps what it read; the bytes are not needed again
             st.session_state[KEY] = {"preview": pv, "snapshot_date": snap_date}
@@ -53,15 +62,37 @@ with tabs[0]:
                        + f" - {pv.rows:,} laporan".replace(",", "."))
         c = st.columns(4)
         c[0].metric("Laporan di berkas", f"{pv.rows:,}".replace(",", "."))
-        c[1].metric("Baru", f"{pv.new:,}".replace(",", "."))
-        c[2].metric("Berubah", f"{pv.updated:,}".replace(",", "."))
-        c[3].metric("Tetap", f"{pv.unchanged:,}".replace(",", "."))
+        c[1].metric("Baru", fmt_int(pv.new))
+        c[2].metric("Berubah", fmt_int(pv.updated))
+        c[3].metric("Tetap", fmt_int(pv.unchanged))
+        if pv.ok and pv.partial:
+            st.metric("Tersimpan tetapi tidak ada di berkas", fmt_int(pv.absent))
         for w in pv.warnings:
             st.warning(w)
         if pv.problem_count:
-            st.error(f"Berkas tidak dapat diimpor: {pv.problem_count} masalah. Perbaiki berkasnya lalu unggah lagi; "
-                     "tidak ada yang disimpan.")
+            order_only = all(p.row is None and ("sudah diimpor" in p.message or "snapshot bertanggal" in p.message
+                                                or "lebih awal daripada snapshot" in p.message) for p in pv.problems)
+            if order_only:
+                st.error("Berkas tidak dapat diimpor; tidak ada yang disimpan. " + " ".join(p.message[:1].upper() + p.message[1:]
+                                                                                        for p in pv.problems))
+            else:
+                st.error(f"Berkas tidak dapat diimpor: {pv.problem_count} masalah (baris dan kolom di tabel). Perbaiki "
+                         "berkasnya lalu unggah lagi; tidak ada yang disimpan.")
             st.dataframe(pv.problems_frame(), hide_index=True, width="stretch")
+        confirm_partial = True
+        if pv.ok and pv.partial:
+            st.warning(
+                f"Ekspor sebagian: {fmt_int(pv.absent)} laporan yang sudah tersimpan dari snapshot sebelumnya tidak ada "
+                f"di berkas ini (mis. Tracking ID {', '.join(pv.absent_sample)}). Laporan itu tidak diperbarui: "
+                "peringkat tetap memakai keadaan terakhir yang diketahui, sehingga laporan yang masih menunggu terus "
+                "bertambah umurnya dan dapat masuk daftar punishment walaupun sebenarnya sudah ditindaklanjuti. "
+                "Impor ekspor lengkap bila ada.")
+            st.dataframe(pd.DataFrame(pv.absent_by_unit[:15], columns=["Unit", "Laporan tidak ada di berkas"]),
+                         hide_index=True, width="stretch")
+            if len(pv.absent_by_unit) > 15:
+                st.caption(f"... dan {len(pv.absent_by_unit) - 15} unit lain.")
+            confirm_partial = st.checkbox(f"Saya mengerti: simpan sebagai snapshot walaupun {fmt_int(pv.absent)} laporan "
+                                          "tidak ada di berkas", key="lapor_partial_ok")
         status_map, unit_map = {}, {}
         if pv.ok and pv.unknown_statuses:
             st.markdown("**Status yang belum dikenal** - pilih status kanoniknya (tidak pernah ditebak):")
@@ -74,6 +105,7 @@ with tabs[0]:
         if pv.ok and pv.unknown_units:
             st.markdown("**Instansi yang belum dikenal** - cocokkan dengan unit, atau buat unit baru (belum dikonfirmasi):")
             units = units_svc.list_units()
+            units = sorted(units, key=lambda u: u.name.casefold())
             options = [None, "new:opd", "new:kecamatan", *[u.id for u in units]]
             label = {None: "- pilih -", "new:opd": "Buat unit baru (OPD)", "new:kecamatan": "Buat unit baru (Kecamatan)",
                      **{u.id: u.name for u in units}}
@@ -86,12 +118,14 @@ with tabs[0]:
             ready = pv.ready(status_map, unit_map)
             if not ready:
                 st.info("Petakan semua status dan instansi yang belum dikenal untuk melanjutkan.")
-            if st.button("Simpan impor", type="primary", disabled=not ready, key="lapor_save"):
+            elif not confirm_partial:
+                st.info("Centang konfirmasi ekspor sebagian di atas untuk menyimpan.")
+            if st.button("Simpan impor", type="primary", disabled=not (ready and confirm_partial), key="lapor_save"):
                 bar = st.progress(0.0, text="Menyimpan ...")
                 try:
                     res = svc.commit_import(actor, pv.filename, None, state["snapshot_date"], status_map,
                                             unit_map, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
-                                            parsed=pv.parsed)
+                                            parsed=pv.parsed, allow_partial=pv.partial and confirm_partial)
                     del st.session_state[KEY]
                     st.success(f"Snapshot {lapor_file.fmt_date(res.snapshot_date)} tersimpan: {res.new} baru, "
                                f"{res.updated} berubah, {res.unchanged} tetap. Lihat halaman Peringkat OPD.")
@@ -99,6 +133,8 @@ with tabs[0]:
                     ui.show_error(exc)
 
 with tabs[1]:
+    if st.session_state.get("lapor_deleted"):
+        st.success(st.session_state.pop("lapor_deleted"))
     snaps = svc.list_snapshots(actor)
     if not snaps:
         st.info("Belum ada snapshot yang diimpor.")
@@ -108,6 +144,28 @@ with tabs[1]:
             "Baru": x.new, "Berubah": x.updated, "Tetap": x.unchanged,
             "Keterangan": x.label if x.synthetic else "", "Diimpor oleh": x.imported_by, "Waktu (WIB)": ui.wib(x.imported_at),
         } for x in snaps]), hide_index=True, width="stretch")
+        if admin:
+            last = snaps[0]
+            with st.expander(f"Hapus snapshot terakhir ({lapor_file.fmt_date(last.snapshot_date)}) - batalkan impor yang keliru"):
+                st.caption("Hanya snapshot terakhir yang dapat dihapus. Laporan yang pertama kali muncul di snapshot itu "
+                           "dihapus; laporan yang diubahnya kembali seperti pada snapshot sebelumnya; riwayat status dan "
+                           "data peringkatnya ikut dihapus; tercatat di log audit. Pemetaan status dan unit baru yang "
+                           "ditambahkan saat impor itu tetap ada.")
+                sure = st.checkbox(f"Ya, hapus snapshot {lapor_file.fmt_date(last.snapshot_date)} ({last.filename}, "
+                                   f"{fmt_int(last.rows)} laporan)", key="lapor_del_ok")
+                if st.button("Hapus snapshot terakhir", disabled=not sure, key="lapor_del"):
+                    try:
+                        r = svc.delete_latest_snapshot(actor, last.snapshot_date)
+                        st.session_state["lapor_deleted"] = (
+                            f"Snapshot {lapor_file.fmt_date(r.snapshot_date)} dihapus: {fmt_int(r.removed_reports)} "
+                            f"laporan baru dihapus, {fmt_int(r.restored_reports)} laporan dipulihkan, "
+                            f"{fmt_int(r.reseen_reports)} kembali ke penampakan sebelumnya. Snapshot terakhir sekarang: "
+                            + (lapor_file.fmt_date(r.previous) if r.previous else "tidak ada") + ".")
+                        st.session_state.pop(KEY, None)
+                        st.session_state.pop("lapor_del_ok", None)
+                        st.rerun()
+                    except DomainError as exc:
+                        ui.show_error(exc)
 
 with tabs[2]:
     st.caption("Status mentah di ekspor LAPOR! dipetakan ke status kanonik. Pencocokan mengabaikan huruf besar/kecil "

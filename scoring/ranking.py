@@ -756,3 +756,12 @@ def state_as_of(history: pd.DataFrame, snapshot: date, snapshot_id: int | None =
     waits = h[(h["state"] == MENUNGGU).to_numpy() & before_fu & is_fu.groupby(h["report_id"]).transform("any").to_numpy()]
     out["waiting_seen"] = waits.groupby("report_id")["until"].max().reindex(out.index)
     return out.reset_index()
+
+
+MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
+def month_label(d) -> str:
+    """A month for Indonesian readers: 2026-05-01 -> "Mei 2026"."""
+    t = pd.Timestamp(d)
+    return f"{MONTHS_ID[t.month - 1]} {t.year}"

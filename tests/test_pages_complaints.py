@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -77,7 +78,7 @@ def test_import_page_shows_problems_by_row_and_column(seeded, admin):
     assert not at.exception
     assert any("2 masalah" in e.value for e in at.error)
     probs = frames(at)[0]
-    assert list(probs["Baris"]) == [7, 9] and set(probs["Kolom"]) == {"Tanggal Laporan Masuk"}
+    assert list(probs["Baris"]) == ["7", "9"] and set(probs["Kolom"]) == {"Tanggal Laporan Masuk"}
     assert not [b for b in at.button if b.label == "Simpan impor"]
 
 
@@ -96,8 +97,10 @@ def test_ranking_page(seeded):
     assert not at.exception
     table = frames(at)[0]
     first = table.iloc[0]
-    assert (first["Unit"], first["Peringkat"], first["Skor"]) == ("Kecamatan Wlingi", 1, 98.75)
+    assert list(table.columns[:4]) == ["Peringkat", "Unit", "Skor", "Status"]
+    assert (first["Unit"], first["Peringkat"], first["Skor"]) == ("Kecamatan Wlingi", 1, "98,75")
     assert "Reward" in first["Status"]
+    assert "None" not in " ".join(map(str, table["Rating"])) and "-" in set(table["Rating"])
     t = texts(at)
     assert "Daftar reward (I.3.3)" in t and "Daftar punishment (I.3.4)" in t
     pun = frame_with(at, "Tracking ID")
@@ -158,3 +161,103 @@ def test_detail_page_hides_rahasia_and_anonim(seeded):
     assert rep.loc["5049675", "Nama pelapor"] == "(anonim)"
     assert rep.loc["5049676", "Judul"] == "(rahasia)" and rep.loc["5049676", "Nama pelapor"] == "(rahasia)"
     assert "Pelapor Contoh" not in " ".join(map(str, rep.get("Nama pelapor", [])))
+
+
+def test_ranking_page_downloads_and_the_punishment_list_ignore_only_assessed(seeded):
+    import io
+
+    import openpyxl
+
+    imp("lapor_s1.xlsx")
+    imp("lapor_s2.xlsx")  # with ranking.min_reports 5 no unit is assessed (fewer reports)
+    at = page("peringkat_opd.py", actor_for("pimpinan")).run()
+    next(s for s in at.selectbox if s.label == "Jenis unit").set_value("opd").run()
+    next(c for c in at.checkbox if c.label == "Hanya yang dinilai").check().run()
+    assert not at.exception
+    table = frames(at)[0]
+    assert len(table) == 0  # no OPD is assessed
+    pun = frame_with(at, "Paling lama (hari kerja)")
+    # every OPD with an overdue report, assessed or not
+    assert list(pun["Unit"]) == ["Dinas Pekerjaan Umum dan Penataan Ruang", "Dinas Sosial"]
+    assert list(pun["Terlambat"]) == [1, 1] and list(pun["Paling lama (hari kerja)"]) == [32, 11]
+    assert len(at.get("download_button")) == 6
+    assert svc.download_name("peringkat", 2026, date(2026, 4, 10), "opd", True) == \
+        "peringkat-2026-snapshot-2026-04-10-opd-dinilai"
+    assert svc.download_name("punishment", 2026, date(2026, 12, 3), "kecamatan") == \
+        "punishment-2026-snapshot-2026-12-03-kecamatan"
+    from assessment import complaints
+
+    res = complaints.ranking(2026)
+    u = res.units
+    opd = u[u["kind"] == "opd"]
+    frame = complaints.export_frame(rk_punish(opd))
+    assert "Paling lama (hari kerja)" in frame.columns
+    csv = complaints.table_bytes(frame, "csv", "x").decode("utf-8-sig").splitlines()
+    assert csv[0].split(";")[:4] == ["Peringkat", "Unit", "Skor", "Dinilai"]
+    assert len(csv) == 1 + len(pun)
+    xlsx = complaints.table_bytes(complaints.export_frame(opd[opd["assessed"]]), "xlsx", "Peringkat", ["catatan"])
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert [r[1] for r in rows[4:]] == list(table["Unit"]) == []
+
+
+def rk_punish(units):
+    from scoring import ranking as rk
+
+    return rk.punishment_list(units)
+
+
+def test_csv_uses_a_decimal_comma():
+    import pandas as pd
+
+    out = svc.table_bytes(pd.DataFrame({"Unit": ["A"], "Skor": [4.89], "Terlambat": [2]}), "csv", "t")
+    assert out.decode("utf-8-sig") == "Unit;Skor;Terlambat\nA;4,89;2\n"
+
+
+def test_import_page_partial_export_needs_the_checkbox(seeded, admin):
+    imp("lapor_s1.xlsx")
+    lines = (FIX / "lapor_s1_comma_utf8.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = "Tanggal Generate,2026-04-10" + "," * 24
+    data = ("\n".join(lines[:8]) + "\n").encode("utf-8")
+    pv = svc.preview_import(admin, "sebagian.csv", data)
+    at = page("impor_lapor.py", admin)
+    at.session_state["lapor_preview"] = {"preview": pv, "snapshot_date": None}
+    at.run()
+    assert not at.exception
+    assert any(w.value.startswith("Ekspor sebagian: 9 laporan yang sudah tersimpan") and "5049675" in w.value
+               for w in at.warning)
+    per_unit = frame_with(at, "Laporan tidak ada di berkas")
+    assert per_unit["Laporan tidak ada di berkas"].sum() == 9
+    save = next(b for b in at.button if b.label == "Simpan impor")
+    assert save.disabled
+    next(c for c in at.checkbox if c.label.startswith("Saya mengerti")).check().run()
+    save = next(b for b in at.button if b.label == "Simpan impor")
+    assert not save.disabled
+    save.click().run()
+    assert not at.exception
+    assert any("Snapshot 10 Apr 2026 tersimpan: 0 baru, 0 berubah, 3 tetap" in s.value for s in at.success)
+
+
+def test_import_page_deletes_the_latest_snapshot(seeded, admin):
+    imp("lapor_s1.xlsx")
+    imp("lapor_s2.xlsx")
+    at = page("impor_lapor.py", admin).run()
+    btn = next(b for b in at.button if b.label == "Hapus snapshot terakhir")
+    assert btn.disabled
+    next(c for c in at.checkbox if c.label.startswith("Ya, hapus snapshot 10 Apr 2026")).check().run()
+    next(b for b in at.button if b.label == "Hapus snapshot terakhir").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Snapshot 10 Apr 2026 dihapus: 2 laporan baru dihapus, 5 laporan dipulihkan, "
+                                  "7 kembali") for s in at.success)
+    assert [x.snapshot_date for x in svc.list_snapshots(admin)] == [date(2026, 3, 27)]
+
+
+def test_import_page_explains_the_order_rule(seeded, admin):
+    imp("lapor_s2.xlsx")
+    pv = svc.preview_import(admin, "lapor_s1.xlsx", (FIX / "lapor_s1.xlsx").read_bytes())
+    at = page("impor_lapor.py", admin)
+    at.session_state["lapor_preview"] = {"preview": pv, "snapshot_date": None}
+    at.run()
+    err = " ".join(e.value for e in at.error)
+    assert "menurut urutan tanggalnya" in err and "Perbaiki berkasnya" not in err
+    assert list(frames(at)[0]["Baris"]) == ["seluruh berkas"]
