@@ -1,14 +1,18 @@
 """Detail Unit: one unit's reports, its overdue list, its monthly trend and its score explained."""
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from assessment import complaints as svc, lapor_file, units as units_svc
 from assessment.errors import DomainError
-from pages import ui
+from pages import lapor_charts as charts, ui
 from scoring import ranking as rk
+from scoring.formatting import fmt_num
+
+
+def fmt_int(n) -> str:
+    return f"{int(n):,}".replace(",", ".")
 
 actor = ui.require_actor()
 ui.header(
@@ -51,12 +55,12 @@ if d.snapshot:
 r = d.row
 if r:
     m = st.columns(6)
-    m[0].metric("Diterima", int(r["received"]))
+    m[0].metric("Diterima", fmt_int(r["received"]))
     pct = lambda k: ui.fmt_pct(None if pd.isna(r[k]) else float(r[k]))  # noqa: E731
     m[1].metric("% ditindaklanjuti", pct("followed_up_pct"))
     m[2].metric("% tepat waktu", pct("on_time_pct"))
     m[3].metric("% selesai", pct("resolved_pct"))
-    m[4].metric("Terlambat", int(r["overdue"]))
+    m[4].metric("Terlambat", fmt_int(r["overdue"]))
     m[5].metric("Skor", "-" if pd.isna(r["score"]) else ui.fmt_num(r["score"]))
 st.subheader("Penjelasan skor")
 for line in d.explanation:
@@ -71,17 +75,14 @@ else:
                        "Hari kerja menunggu": d.overdue["days_waiting"].astype(int),
                        "Batas": d.overdue["limit"].astype(int), "Lewat (hari kerja)": d.overdue["days_over"].astype(int)})
     st.dataframe(od, hide_index=True, width="stretch")
+    snap_name = d.snapshot.snapshot_date.isoformat() if d.snapshot else "tanpa-snapshot"
     st.download_button("Unduh daftar terlambat (CSV)", svc.table_bytes(od, "csv", "Terlambat"),
-                       f"terlambat-{unit_id}-{year}.csv", mime="text/csv", key="dl_overdue")
+                       f"terlambat-{unit_id}-{year}-snapshot-{snap_name}.csv", mime="text/csv", key="dl_overdue")
+    st.caption(svc.CSV_NOTE)
 
 if not d.trend.empty:
-    t = d.trend.copy()
-    long = pd.concat([pd.DataFrame({"Bulan": t["month"], "Nilai": t["received"], "Ukuran": "Diterima"}),
-                      pd.DataFrame({"Bulan": t["month"], "Nilai": t["followed_up"], "Ukuran": "Ditindaklanjuti"}),
-                      pd.DataFrame({"Bulan": t["month"], "Nilai": t["overdue"], "Ukuran": "Terlambat"})])
-    st.altair_chart(alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("yearmonth(Bulan):T", title="Bulan laporan masuk"), y=alt.Y("Nilai:Q", title="Jumlah"),
-        color=alt.Color("Ukuran:N", title=None)).properties(title="Tren bulanan"), width="stretch")
+    st.altair_chart(charts.monthly_lines(d.trend, {"received": "Diterima", "followed_up": "Ditindaklanjuti",
+                                                   "overdue": "Terlambat"}), width="stretch")
 
 st.subheader("Laporan")
 if d.reports.empty:
@@ -92,7 +93,8 @@ else:
         "Tracking ID": rep["tracking_id"], "Tanggal laporan": [lapor_file.fmt_date(x) for x in rep["report_date"]],
         "Klasifikasi": rep["classification"], "Kategori": rep["category"], "Tipe": rep["report_type"],
         "Status LAPOR!": rep["status_raw"], "Status": rep["state"].map(rk.STATE_LABELS),
-        "Terlambat": rep["overdue"].map({True: "ya", False: ""}), "Rating": rep["rating"],
+        "Terlambat": rep["overdue"].map({True: "ya", False: ""}),
+        "Rating": [fmt_num(None if pd.isna(v) else float(v), 0) for v in rep["rating"]],
     })
     if d.personal_visible:
         table["Nama pelapor"] = rep["reporter_name"]

@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from assessment import figures, units as units_svc
+from assessment import complaints, figures, units as units_svc
 from assessment.errors import DomainError
 from assessment.permissions import Perm
 from pages import ui
@@ -62,18 +62,52 @@ if ui.can_do(Perm.FIGURES_EDIT, unit_id):
     year = st.selectbox("Tahun", years, key="fig_year", index=years.index(date.today().year),
                         placeholder="Pilih tahun")
     cur = by_year.get(year)
+    k = f"{unit_id}_{year}"
+    keys = {"received": f"fig_rec_{k}", "resolved": f"fig_res_{k}", "unresolved": f"fig_unres_{k}",
+            "months": f"fig_months_{k}"}
+    for name, key in keys.items():  # the form's starting values: the saved row, else empty
+        if key not in st.session_state:
+            st.session_state[key] = getattr(cur, name) if cur else (12 if name == "months" else 0)
+    from_lapor = complaints.figures_from_reports(year, unit_id)
+    if from_lapor is not None:
+        kab = complaints.figures_from_reports(year, None)
+        snap = complaints.snapshot_at()
+        unit_name = next(u.name for u in all_units if u.id == unit_id)
+        with st.container(border=True):
+            st.markdown(f"**Dari data SP4N-LAPOR! yang diimpor** ({snap.caption if snap else ''}), tahun {year}:")
+            st.dataframe(pd.DataFrame([
+                {"Cakupan": unit_name, "Jumlah pengaduan": from_lapor.received, "Diselesaikan": from_lapor.resolved,
+                 "Tidak dapat diselesaikan (arsip)": from_lapor.unresolved, "Masih diproses": from_lapor.in_process,
+                 "Bulan": from_lapor.months},
+                *([{"Cakupan": "Seluruh kabupaten", "Jumlah pengaduan": kab.received, "Diselesaikan": kab.resolved,
+                    "Tidak dapat diselesaikan (arsip)": kab.unresolved, "Masih diproses": kab.in_process,
+                    "Bulan": kab.months}] if kab is not None else []),
+            ]), hide_index=True, width="stretch")
+
+            def _take(t=from_lapor) -> None:
+                st.session_state[keys["received"]] = int(t.received)
+                st.session_state[keys["resolved"]] = int(t.resolved)
+                st.session_state[keys["unresolved"]] = int(t.unresolved)
+                st.session_state[keys["months"]] = int(t.months)
+
+            st.button(f"Ambil angka {unit_name} ke formulir", on_click=_take, key=f"fig_take_{k}",
+                      help="Mengisi formulir di bawah dengan angka dari impor; belum disimpan sampai Anda menekan Simpan.")
+            st.caption("Angka ini dihitung dari laporan yang diimpor (status pada snapshot terakhir); formulir Tabel 2 "
+                       "tetap diisi dan disimpan oleh Anda.")
     with st.form(f"fig_{unit_id}_{year}"):
         c1, c2, c3, c4 = st.columns(4)
-        received = c1.number_input("Jumlah pengaduan", min_value=0, step=1, value=cur.received if cur else 0)
-        resolved = c2.number_input("Diselesaikan", min_value=0, step=1, value=cur.resolved if cur else 0)
-        unresolved = c3.number_input("Tidak dapat diselesaikan", min_value=0, step=1, value=cur.unresolved if cur else 0)
-        months = c4.number_input("Bulan yang dicakup", min_value=1, max_value=12, step=1, value=cur.months if cur else 12)
+        received = c1.number_input("Jumlah pengaduan", min_value=0, step=1, key=keys["received"])
+        resolved = c2.number_input("Diselesaikan", min_value=0, step=1, key=keys["resolved"])
+        unresolved = c3.number_input("Tidak dapat diselesaikan", min_value=0, step=1, key=keys["unresolved"])
+        months = c4.number_input("Bulan yang dicakup", min_value=1, max_value=12, step=1, key=keys["months"])
         note = st.text_input("Keterangan", value=(cur.note or "") if cur else "")
         if st.form_submit_button("Simpan", type="primary"):
             try:
                 figures.save_figures(actor, unit_id, year, int(received), int(resolved), int(unresolved), int(months),
                                      note, base_version=cur.version if cur else None)
                 st.success(f"Tabel 2 tahun {year} tersimpan.")
+                for key in keys.values():
+                    st.session_state.pop(key, None)
                 st.rerun()
             except DomainError as exc:
                 ui.show_error(exc)

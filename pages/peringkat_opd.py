@@ -69,8 +69,8 @@ def _num(values, decimals: int = 2) -> list[str]:
 view = pd.DataFrame({
     "Peringkat": units["rank"].astype("Int64"), "Unit": units["unit"], "Skor": _num(units["score"]),
     "Status": [_status(r) for r in units.to_dict("records")],
-    "Terlambat": units["overdue"].astype(int), "% tepat waktu": _num(units["on_time_pct"]),
-    "% ditindaklanjuti": _num(units["followed_up_pct"]), "% selesai": _num(units["resolved_pct"]),
+    "Terlambat": units["overdue"].astype(int), "% tepat waktu": _num(units["on_time_pct"], 1),
+    "% ditindaklanjuti": _num(units["followed_up_pct"], 1), "% selesai": _num(units["resolved_pct"], 1),
     "Diterima": units["received"].astype(int), "Wajib TL": units["assessable"].astype(int),
     "Median hari ke TL": _num(units["median_days_to_follow_up"], 1), "Rating": _num(units["rating"]),
 })
@@ -118,7 +118,7 @@ if rew.empty:
     st.info("Belum ada unit yang memenuhi standar minimal.")
 else:
     st.dataframe(pd.DataFrame({"Peringkat": rew["rank"].astype("Int64"), "Unit": rew["unit"], "Skor": _num(rew["score"]),
-                               "% tepat waktu": _num(rew["on_time_pct"])}), hide_index=True, width="stretch")
+                               "% tepat waktu": _num(rew["on_time_pct"], 1)}), hide_index=True, width="stretch")
 downloads(rew, f"Daftar reward {year}", "reward")
 
 st.subheader("Daftar punishment (I.3.4)")

@@ -261,3 +261,27 @@ def test_import_page_explains_the_order_rule(seeded, admin):
     err = " ".join(e.value for e in at.error)
     assert "menurut urutan tanggalnya" in err and "Perbaiki berkasnya" not in err
     assert list(frames(at)[0]["Baris"]) == ["seluruh berkas"]
+
+
+def test_informasi_umum_offers_the_imported_counts(seeded, admin):
+    imp("lapor_s1.xlsx")
+    sosial = units.resolve_unit("Dinas Sosial").id
+    at = page("informasi_umum.py", admin)
+    at.session_state["fig_unit"] = sosial
+    at.session_state["fig_year"] = 2026
+    at.run()
+    assert not at.exception
+    lap = frame_with(at, "Cakupan")
+    t2 = svc.figures_from_reports(2026, sosial)
+    kab = svc.figures_from_reports(2026)
+    assert list(lap["Cakupan"]) == ["Dinas Sosial", "Seluruh kabupaten"]
+    assert list(lap["Jumlah pengaduan"]) == [t2.received, kab.received] == [3, 11]
+    num = {n.label: n for n in at.number_input}
+    assert num["Jumlah pengaduan"].value == 0
+    next(b for b in at.button if b.label == "Ambil angka Dinas Sosial ke formulir").click().run()
+    num = {n.label: n for n in at.number_input}
+    assert (num["Jumlah pengaduan"].value, num["Diselesaikan"].value, num["Tidak dapat diselesaikan"].value,
+            num["Bulan yang dicakup"].value) == (t2.received, t2.resolved, t2.unresolved, t2.months)
+    from assessment import figures
+
+    assert figures.list_figures(admin, sosial) == []  # not saved until the user presses Simpan
