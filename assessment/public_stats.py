@@ -16,6 +16,7 @@ number never leaves this module: the frames carry only the text, the chart frame
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Optional
@@ -26,6 +27,7 @@ from sqlmodel import select
 
 from scoring import disclosure
 from scoring import renaksi as sr
+from scoring.formatting import fmt_date_id, fmt_num, fmt_pct
 
 from .db import read_only
 from .models import ComplaintSnapshot
@@ -57,10 +59,26 @@ class PublicStats:
     last_snapshot: Optional[date] = None
     min_count: int = 1
     suppressed: bool = False  # some number on the page is hidden (small counts)
+    target_kinds: dict[str, str] = field(default_factory=dict)  # Tabel 6 key -> "count" | "percent"
 
     @property
     def empty(self) -> bool:
         return self.received == 0
+
+    @property
+    def followed_up_text(self) -> str:
+        return fmt_pct(self.followed_up_pct)
+
+    @property
+    def resolved_text(self) -> str:
+        return fmt_pct(self.resolved_pct)
+
+    @property
+    def snapshot_caption(self) -> str:
+        """"Data sampai dengan ekspor LAPOR! tanggal 3 Des 2026." (empty without an import)."""
+        if not self.last_snapshot:
+            return ""
+        return f"Data sampai dengan ekspor LAPOR! tanggal {fmt_date_id(self.last_snapshot)}."
 
     @property
     def suppression_note(self) -> str:
@@ -85,6 +103,51 @@ def min_count(session=None) -> int:
 
 def _fmt_int(n: int) -> str:
     return f"{int(n):,}".replace(",", ".")
+
+
+def table_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A by_month / by_category / by_unit table as the page shows it, every cell text in Indonesian
+    notation: 2507 -> "2.507", 99.1 -> "99,1 %"; a hidden count keeps its "< 5" / "disembunyikan"
+    and a hidden percentage reads "-"."""
+    out = frame.copy()
+    if out.empty:
+        return out
+    out["Diterima"] = [_fmt_int(v) if isinstance(v, numbers.Integral) else str(v) for v in out["Diterima"]]
+    for col in ("% ditindaklanjuti", "% selesai"):
+        out[col] = [fmt_pct(None if v is None or v != v else float(v)) for v in out[col]]
+    return out
+
+
+def chart_tooltips(chart: pd.DataFrame) -> pd.DataFrame:
+    """The month chart frame with text columns for the tooltips ("2.507", "99,1 %"), so the chart
+    writes numbers as the tables do; the numeric columns stay for the axes."""
+    out = chart.copy()
+    text = lambda values: pd.Series(values, index=out.index, dtype=object)  # noqa: E731 (None stays None)
+    out["Diterima (teks)"] = text([None if v is None or v != v else _fmt_int(v) for v in out["Diterima"]])
+    for col in ("% ditindaklanjuti", "% selesai"):
+        out[col + " (teks)"] = text([None if v is None or v != v else fmt_pct(float(v)) for v in out[col]])
+    return out
+
+
+def target_table(data: "PublicStats") -> pd.DataFrame:
+    """Tabel 6 as text: a percent indicator's target and actual with " %" ("100 %", "99,1 %"), a count
+    without decimals ("95", "1.234")."""
+    rows = []
+    for r in data.targets:
+        pct = data.target_kinds.get(r.key) == "percent"
+
+        def num(x, decimals):
+            if x is None:
+                return "-"
+            return fmt_pct(x, decimals) if pct else fmt_num(x, decimals)
+
+        rows.append({
+            "Indikator": r.name, "Tahun": str(r.year), "Target": num(r.target, 0),
+            "Capaian": num(r.actual, 1 if pct else 0),
+            "Status": r.status + (" (sementara)" if r.provisional else ""),
+            "Sumber capaian": r.source or "-",
+        })
+    return pd.DataFrame(rows, columns=["Indikator", "Tahun", "Target", "Capaian", "Status", "Sumber capaian"])
 
 
 def _shape(g: pd.DataFrame, key: str, label: str, k: int, total_small: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -137,11 +200,13 @@ def statistics(year: Optional[int] = None, min_count_: int = 1) -> PublicStats:
     from . import complaints, renaksi
 
     years = years_with_reports()
-    targets = sr.tabel6_rows(renaksi.read_targets(), renaksi.tabel2_actuals())
+    target_defs = renaksi.read_targets()
+    targets = sr.tabel6_rows(target_defs, renaksi.tabel2_actuals())
     if year is None:
         year = years[0] if years else None
     k = max(1, int(min_count_))
-    out = PublicStats(year=year, years=years, targets=targets, min_count=k)
+    out = PublicStats(year=year, years=years, targets=targets, min_count=k,
+                      target_kinds={t.key: t.kind for t in target_defs})
     with read_only() as s:
         out.last_snapshot = s.exec(select(func.max(ComplaintSnapshot.snapshot_date))).one()
         out.synthetic = bool(s.exec(select(func.count()).select_from(ComplaintSnapshot)

@@ -26,15 +26,6 @@ def _stats(database_url: str, stamp: tuple, year, min_count: int):
     return public_stats.statistics(year, min_count)
 
 
-def _table(frame: pd.DataFrame) -> pd.DataFrame:
-    """Counts and percentages as text (one type per column): a hidden percentage reads "-"."""
-    out = frame.copy()
-    out["Diterima"] = [f"{v:,}".replace(",", ".") if isinstance(v, int) else str(v) for v in out["Diterima"]]
-    for col in ("% ditindaklanjuti", "% selesai"):
-        out[col] = [ui.fmt_pct(None if v is None or v != v else float(v)) for v in out[col]]
-    return out
-
-
 url = get_settings().database_url
 stamp = public_stats.data_stamp()
 min_count = public_stats.min_count()
@@ -49,11 +40,11 @@ else:
         st.warning("DATA SINTETIS (demo): sebagian atau seluruh angka di bawah berasal dari data contoh buatan, "
                    "bukan laporan masyarakat yang sebenarnya.")
     if data.last_snapshot:
-        st.caption(f"Data sampai dengan ekspor LAPOR! tanggal {data.last_snapshot:%d-%m-%Y}.")
+        st.caption(data.snapshot_caption)
     c1, c2, c3 = st.columns(3)
     c1.metric("Laporan diterima", data.received_text)
-    c2.metric("Ditindaklanjuti", ui.fmt_pct(data.followed_up_pct))
-    c3.metric("Selesai", ui.fmt_pct(data.resolved_pct))
+    c2.metric("Ditindaklanjuti", data.followed_up_text)
+    c3.metric("Selesai", data.resolved_text)
     if data.suppressed:
         st.caption(data.suppression_note)
 
@@ -61,40 +52,38 @@ else:
         st.subheader("Per bulan")
         order = list(data.by_month["Bulan"])
         # Hidden counts are None in month_chart: they get no bar and no point, and are not in the chart data.
-        shown = data.month_chart.dropna(subset=["Diterima"]).astype({"Diterima": int})
-        long = data.month_chart.melt(id_vars="Bulan", value_vars=["% ditindaklanjuti", "% selesai"],
-                                     var_name="Ukuran", value_name="Persen").dropna(subset=["Persen"])
+        # Tooltips use text columns ("2.507", "99,1 %"), written like the tables below.
+        chart = public_stats.chart_tooltips(data.month_chart)
+        shown = chart.dropna(subset=["Diterima"]).astype({"Diterima": int})
+        long = pd.concat([
+            chart[["Bulan", col, col + " (teks)"]].rename(columns={col: "Persen", col + " (teks)": "Nilai"})
+            .assign(Ukuran=col) for col in ("% ditindaklanjuti", "% selesai")
+        ]).dropna(subset=["Persen"])
         if not shown.empty:
             bars = alt.Chart(shown).mark_bar(color="#4C78A8").encode(
                 x=alt.X("Bulan:N", sort=order, title=None), y=alt.Y("Diterima:Q", title="Laporan diterima"),
-                tooltip=[alt.Tooltip("Bulan:N"), alt.Tooltip("Diterima:Q")])
+                tooltip=[alt.Tooltip("Bulan:N"), alt.Tooltip("Diterima (teks):N", title="Diterima")])
             st.altair_chart(bars, width="stretch")
         if not long.empty:
             lines = alt.Chart(long.astype({"Persen": float})).mark_line(point=True).encode(
                 x=alt.X("Bulan:N", sort=order, title=None), y=alt.Y("Persen:Q", scale=alt.Scale(domain=[0, 100])),
                 color=alt.Color("Ukuran:N", title=None),
-                tooltip=[alt.Tooltip("Bulan:N"), alt.Tooltip("Ukuran:N"), alt.Tooltip("Persen:Q")])
+                tooltip=[alt.Tooltip("Bulan:N"), alt.Tooltip("Ukuran:N"), alt.Tooltip("Nilai:N", title="Persen")])
             st.altair_chart(lines, width="stretch")
-        st.dataframe(_table(data.by_month), hide_index=True, width="stretch")
+        st.dataframe(public_stats.table_text(data.by_month), hide_index=True, width="stretch")
 
     col_a, col_b = st.columns(2)
     with col_a:
         st.subheader("Per kategori")
-        st.dataframe(_table(data.by_category), hide_index=True, width="stretch")
+        st.dataframe(public_stats.table_text(data.by_category), hide_index=True, width="stretch")
     with col_b:
         st.subheader("Per unit")
-        st.dataframe(_table(data.by_unit), hide_index=True, width="stretch")
+        st.dataframe(public_stats.table_text(data.by_unit), hide_index=True, width="stretch")
 
 st.subheader("Target sasaran strategis (Tabel 6)")
 if not data.targets:
     st.info("Belum ada target sasaran strategis.")
 else:
-    rows = [{
-        "Indikator": r.name, "Tahun": str(r.year), "Target": ui.fmt_num(r.target, 0),
-        "Capaian": "-" if r.actual is None else ui.fmt_num(r.actual, 1),
-        "Status": r.status + (" (sementara)" if r.provisional else ""),
-        "Sumber capaian": r.source or "-",
-    } for r in data.targets]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(public_stats.target_table(data), hide_index=True, width="stretch")
     st.caption("Capaian diambil dari Tabel 2 (Informasi Umum) Pemerintah Kabupaten Blitar. "
                "Tahun yang belum lengkap 12 bulan ditandai sementara.")

@@ -1,7 +1,7 @@
 """How numbers and times are written for Indonesian readers (pages, exports, the document alike)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Optional
 
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -29,3 +29,15 @@ def fmt_wib(dt: Optional[datetime], suffix: bool = False) -> str:
     if dt is None:
         return "-"
     return to_wib(dt).strftime("%d-%m-%Y %H:%M") + (" WIB" if suffix else "")
+
+
+MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
+def fmt_date_id(d: Optional[date]) -> str:
+    """date(2026, 12, 3) -> "3 Des 2026"; None -> "-". A datetime is read in WIB first (see to_wib)."""
+    if d is None:
+        return "-"
+    if isinstance(d, datetime):
+        d = to_wib(d).date()
+    return f"{d.day} {MONTHS_SHORT[d.month - 1]} {d.year}"

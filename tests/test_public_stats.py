@@ -256,3 +256,60 @@ def test_demo_data_is_marked_synthetic(seeded):
     st = public_stats.statistics()
     if st.received:
         assert st.synthetic
+
+
+def test_public_page_writes_numbers_and_dates_in_indonesian(seeded):
+    """Headline, tables and captions alike: "75,0 %" (not 75.0), "1 Mar 2024" (not 01-03-2024)."""
+    _add_reports()
+    at = _public_page().run()
+    assert not at.exception
+    assert [m.value for m in at.metric] == ["5", "75,0 %", "25,0 %"]
+    assert "Data sampai dengan ekspor LAPOR! tanggal 1 Mar 2024." in [c.value for c in at.caption]
+    units = next(d.value for d in at.dataframe if "Unit" in d.value.columns)
+    assert units["Diterima"].tolist() == ["< 5", "< 5", "< 5"]  # the small-count suppression stays
+    targets = next(d.value for d in at.dataframe if "Indikator" in d.value.columns)
+    pct = targets[targets["Indikator"] == "Persentase penyelesaian pengaduan"]
+    assert set(pct["Target"]) == {"100 %"}
+    count = targets[targets["Indikator"] == "Jumlah pengaduan dari masyarakat"]
+    assert count["Target"].tolist() == ["74", "95", "105", "110"]
+
+
+def test_table_text_and_target_table_exact():
+    import numpy as np
+    import pandas as pd
+
+    from assessment import public_stats
+    from scoring import renaksi as sr
+
+    frame = pd.DataFrame({"Unit": ["A", "B", "C"], "Diterima": pd.Series([2507, "< 5", "disembunyikan"], dtype=object),
+                          "% ditindaklanjuti": pd.Series([99.1, None, None], dtype=object),
+                          "% selesai": pd.Series([97.84, None, None], dtype=object)})
+    frame.loc[0, "Diterima"] = np.int64(2507)  # counts come out of pandas as numpy integers
+    out = public_stats.table_text(frame)
+    assert out.to_dict("records") == [
+        {"Unit": "A", "Diterima": "2.507", "% ditindaklanjuti": "99,1 %", "% selesai": "97,8 %"},
+        {"Unit": "B", "Diterima": "< 5", "% ditindaklanjuti": "-", "% selesai": "-"},
+        {"Unit": "C", "Diterima": "disembunyikan", "% ditindaklanjuti": "-", "% selesai": "-"},
+    ]
+    chart = public_stats.chart_tooltips(pd.DataFrame({
+        "Bulan": ["Januari 2026", "Februari 2026"], "Diterima": pd.Series([1234, None], dtype=object),
+        "% ditindaklanjuti": pd.Series([99.14, None], dtype=object), "% selesai": pd.Series([50.0, None], dtype=object)}))
+    assert chart[["Diterima (teks)", "% ditindaklanjuti (teks)", "% selesai (teks)"]].to_dict("records") == [
+        {"Diterima (teks)": "1.234", "% ditindaklanjuti (teks)": "99,1 %", "% selesai (teks)": "50,0 %"},
+        {"Diterima (teks)": None, "% ditindaklanjuti (teks)": None, "% selesai (teks)": None},
+    ]
+    data = public_stats.PublicStats(year=2022, years=[2022], targets=[
+        sr.Tabel6Row("jumlah_pengaduan", "Jumlah pengaduan", 2022, 95.0, 1234.0, True, "Tercapai", False, "Tabel 2"),
+        sr.Tabel6Row("persentase_penyelesaian", "Persentase penyelesaian", 2022, 100.0, 99.1, False, "Tidak tercapai",
+                     False, "Tabel 2"),
+        sr.Tabel6Row("persentase_penyelesaian", "Persentase penyelesaian", 2023, 100.0, None, None, "Belum ada data",
+                     False, None),
+    ], target_kinds={"jumlah_pengaduan": "count", "persentase_penyelesaian": "percent"},
+        last_snapshot=date(2026, 12, 3))
+    assert public_stats.target_table(data)[["Target", "Capaian", "Sumber capaian"]].to_dict("records") == [
+        {"Target": "95", "Capaian": "1.234", "Sumber capaian": "Tabel 2"},
+        {"Target": "100 %", "Capaian": "99,1 %", "Sumber capaian": "Tabel 2"},
+        {"Target": "100 %", "Capaian": "-", "Sumber capaian": "-"},
+    ]
+    assert data.snapshot_caption == "Data sampai dengan ekspor LAPOR! tanggal 3 Des 2026."
+    assert public_stats.PublicStats(year=None, years=[]).snapshot_caption == ""
