@@ -51,6 +51,13 @@ rows = renaksi.filter_items(all_items, kp=f_kp, year=f_year, parties=f_party, st
                             unit_id=actor.unit_id if mine and actor.unit_id else None, text=f_text)
 filters = renaksi.describe_filters(f_kp, f_year, f_party, f_status, f_late, f_text)
 st.caption(ui.escape_md(f"{len(rows)} butir ditampilkan" + (f" (filter: {filters})" if filters else "") + "."))
+if not rows and mine and actor.unit_id:
+    st.info(
+        "Belum ada butir rencana aksi yang ditugaskan ke unit Anda. Butir ditugaskan ke unit oleh Admin "
+        "(Dinas Kominfo) di halaman **Katalog Rencana Aksi** (menu Pengaturan), tab **Unit penanggung jawab**: "
+        "pilih butirnya, pilih unitnya, lalu simpan. Bila unit Anda seharusnya ikut menangani sebuah butir, "
+        "hubungi Admin. Untuk melihat semua butir, hapus centang \"Hanya butir unit saya\".",
+        icon=":material/info:")
 can_update = ui.can_do(Perm.RENAKSI_UPDATE)
 
 t_table, t_time, t_roll, t_edit = st.tabs(["Tabel", "Linimasa", "Rekap & keterlambatan", "Ubah rinci & bukti"])

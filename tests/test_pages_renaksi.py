@@ -193,3 +193,29 @@ def test_katalog_page_changes_plan_and_refuses_non_admin(seeded, admin):
 def test_pages_need_a_login(seeded, page):
     at = AppTest.from_file(str(PAGES / page), default_timeout=60).run()
     assert not at.exception and "login" in at.warning[0].value
+
+
+def test_operator_without_items_is_told_how_items_get_assigned(seeded, admin):
+    """'Hanya butir unit saya' with nothing assigned: say who assigns items to a unit, and where."""
+    dinkes = units.resolve_unit("Dinas Kesehatan").id
+    op = actor_for("operator_opd", dinkes)
+    mine = [i for i in renaksi.list_items(admin) if any(u == dinkes for u, _n in i.responsible)]
+    for item in mine:  # start from a unit with no item
+        renaksi.set_responsible(admin, item.id, [u for u, _n in item.responsible if u != dinkes], None)
+    at = _app("rencana_aksi.py", op).run()
+    assert not at.exception
+    assert at.checkbox(key="ra_f_mine").value is True
+    assert any(c.value.startswith("0 butir ditampilkan") for c in at.caption)
+    hint = [i.value for i in at.info if "ditugaskan ke unit oleh Admin" in i.value]
+    assert hint == [
+        "Belum ada butir rencana aksi yang ditugaskan ke unit Anda. Butir ditugaskan ke unit oleh Admin "
+        "(Dinas Kominfo) di halaman **Katalog Rencana Aksi** (menu Pengaturan), tab **Unit penanggung jawab**: "
+        "pilih butirnya, pilih unitnya, lalu simpan. Bila unit Anda seharusnya ikut menangani sebuah butir, "
+        "hubungi Admin. Untuk melihat semua butir, hapus centang \"Hanya butir unit saya\"."]
+    # Once the admin assigns an item, it shows and the hint goes.
+    item = renaksi.get_item(admin, "I.3.3")
+    renaksi.set_responsible(admin, item.id, [dinkes], None)
+    at = _app("rencana_aksi.py", op).run()
+    assert any(c.value.startswith("1 butir ditampilkan") for c in at.caption)
+    assert not [i for i in at.info if "ditugaskan ke unit oleh Admin" in i.value]
+    assert list(at.dataframe[0].value["Kode"]) == ["I.3.3"]
