@@ -75,7 +75,8 @@ with t2:
     else:
         with st.form(f"rk_plan_form_{item.id}"):
             st.caption("Rencana awal: " + (", ".join(map(str, item.baseline_years)) or "-"))
-            years = st.multiselect("Tahun rencana kini", YEARS, default=list(item.planned_years))
+            years = st.multiselect("Tahun rencana kini", YEARS, default=list(item.planned_years),
+                                   placeholder="Pilih tahun rencana")
             note = st.text_input("Alasan perubahan jadwal")
             if st.form_submit_button("Simpan jadwal", key=f"rk_plan_{item.id}"):
                 _run(renaksi.set_plan, actor, item.id, years, seen, note, message=f"Jadwal {item.code} tersimpan.")
@@ -83,7 +84,7 @@ with t3, st.form(f"rk_units_form_{item.id}"):
     all_units = units_svc.list_units()
     names = {u.id: u.name for u in all_units}
     chosen = st.multiselect("Unit", list(names), default=[u for u, _n in item.responsible if u in names],
-                            format_func=names.get)
+                            format_func=names.get, placeholder="Pilih unit penanggung jawab")
     if st.form_submit_button("Simpan unit penanggung jawab", key=f"rk_units_{item.id}"):
         _run(renaksi.set_responsible, actor, item.id, chosen, seen, message=f"Unit penanggung jawab {item.code} tersimpan.")
 with t4, st.form(f"rk_retire_form_{item.id}"):
