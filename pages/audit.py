@@ -67,11 +67,14 @@ if df.empty:
     st.info("Tidak ada catatan untuk filter ini.")
 else:
     # st.dataframe shows every cell as text: nothing a user typed is rendered as HTML.
-    st.dataframe(df[audit_views.PAGE_COLUMNS], hide_index=True, width="stretch",
+    shown = df[audit_views.PAGE_COLUMNS].copy()
+    for col in ("Perubahan", "Nilai lama", "Nilai baru"):  # a table cell shows one line: "nilai: 3 -> 4; catatan: ..."
+        shown[col] = shown[col].str.replace("\n", "; ", regex=False)
+    st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={"Perubahan": st.column_config.TextColumn(width="large"),
                                 "Nilai lama": st.column_config.TextColumn(width="medium"),
                                 "Nilai baru": st.column_config.TextColumn(width="medium")})
-    st.caption("Perubahan: satu baris per isian yang berubah, ditulis \"isian: nilai lama -> nilai baru\". "
+    st.caption("Perubahan: setiap isian yang berubah, ditulis \"isian: nilai lama -> nilai baru\" dan dipisah titik koma. "
                "Berkas Excel juga memuat kode tindakan dan nilai lama/baru dalam bentuk asli (JSON) untuk auditor.")
 
 if total:

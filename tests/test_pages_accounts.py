@@ -264,7 +264,7 @@ def test_audit_page_filters_and_export(seeded):
     assert list(df["Tindakan"]) == ["Berhasil masuk", "Akun dibuat"]
     assert set(df["Peran"]) == {"Pimpinan", "Admin (Dinas Kominfo)"} and set(df["Entitas"]) == {"Akun pengguna"}
     created = df[df["Tindakan"] == "Akun dibuat"].iloc[0]
-    assert created["Perubahan"] == "nama pengguna: sari.p\nnama lengkap: Sari Pimpinan\nperan: Pimpinan\nID unit: -"
+    assert created["Perubahan"] == "nama pengguna: sari.p; nama lengkap: Sari Pimpinan; peran: Pimpinan; ID unit: -"
     at.button(key="audit_prepare").click().run()
     assert not at.exception
     assert at.session_state["audit_xlsx"][1][:2] == b"PK"
