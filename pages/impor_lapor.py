@@ -60,11 +60,12 @@ with tabs[0]:
             st.caption(f"Snapshot {lapor_file.fmt_date(pv.snapshot_date)} - {pv.kind.upper()}"
                        + (f", {pv.encoding}, pemisah '{pv.delimiter}'" if pv.kind == "csv" else "")
                        + f" - {pv.rows:,} laporan".replace(",", "."))
-        c = st.columns(4)
-        c[0].metric("Laporan di berkas", f"{pv.rows:,}".replace(",", "."))
-        c[1].metric("Baru", fmt_int(pv.new))
-        c[2].metric("Berubah", fmt_int(pv.updated))
-        c[3].metric("Tetap", fmt_int(pv.unchanged))
+        if pv.parsed is not None:  # a refused file has nothing to count
+            c = st.columns(4)
+            c[0].metric("Laporan di berkas", f"{pv.rows:,}".replace(",", "."))
+            c[1].metric("Baru", fmt_int(pv.new))
+            c[2].metric("Berubah", fmt_int(pv.updated))
+            c[3].metric("Tetap", fmt_int(pv.unchanged))
         if pv.ok and pv.partial:
             st.metric("Tersimpan tetapi tidak ada di berkas", fmt_int(pv.absent))
         for w in pv.warnings:
@@ -72,9 +73,13 @@ with tabs[0]:
         if pv.problem_count:
             order_only = all(p.row is None and ("sudah diimpor" in p.message or "snapshot bertanggal" in p.message
                                                 or "lebih awal daripada snapshot" in p.message) for p in pv.problems)
+            file_wide = all(p.row is None for p in pv.problems) and len(pv.problems) <= 3
+            said = " ".join((f"{p.column}: " if p.column else "") + p.message[:1].upper() + p.message[1:]
+                            for p in pv.problems)
             if order_only:
-                st.error("Berkas tidak dapat diimpor; tidak ada yang disimpan. " + " ".join(p.message[:1].upper() + p.message[1:]
-                                                                                        for p in pv.problems))
+                st.error("Berkas tidak dapat diimpor; tidak ada yang disimpan. " + said)
+            elif file_wide:
+                st.error(f"Berkas '{pv.filename}' tidak dapat diimpor; tidak ada yang disimpan. {said}")
             else:
                 st.error(f"Berkas tidak dapat diimpor: {pv.problem_count} masalah (baris dan kolom di tabel). Perbaiki "
                          "berkasnya lalu unggah lagi; tidak ada yang disimpan.")
