@@ -584,3 +584,15 @@ def test_a_read_never_writes_and_years_without_data_are_not_offered(seeded, admi
     assert svc.ranking(2026, date(2026, 3, 27)) is not None
     assert aggs() == a0 and counts() == before
     assert svc.years_available() == [2026, 2025]  # 2031 is not offered, the default stays the latest with data
+
+
+def test_an_empty_aggregate_left_by_an_older_version_is_not_a_year(seeded, admin):
+    from assessment.db import transaction
+
+    imp(admin, "lapor_s1.xlsx")
+    snap = svc.snapshot_at()
+    r2031 = svc.ranking(2031).ranking
+    with transaction() as s:  # what `rank --year 2031` used to store
+        svc._store_parts(s, snap.id, 2031, svc.calendar(), svc.current_rules(), r2031.counts.iloc[0:0],
+                         r2031.timing.iloc[0:0])
+    assert svc.years_available() == [2026, 2025]

@@ -285,3 +285,14 @@ def test_informasi_umum_offers_the_imported_counts(seeded, admin):
     from assessment import figures
 
     assert figures.list_figures(admin, sosial) == []  # not saved until the user presses Simpan
+
+
+def test_instansi_dropdown_is_sorted_ignoring_case(seeded, admin):
+    pv = svc.preview_import(admin, "lapor_unknown.xlsx", (FIX / "lapor_unknown.xlsx").read_bytes())
+    at = page("impor_lapor.py", admin)
+    at.session_state["lapor_preview"] = {"preview": pv, "snapshot_date": None}
+    at.run()
+    assert not at.exception
+    sel = next(s for s in at.selectbox if s.label.startswith("'UPT Pasar Wlingi'"))
+    names = list(sel.options)[3:]
+    assert names == sorted(names, key=str.casefold) and len(names) >= 55
