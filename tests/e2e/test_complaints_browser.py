@@ -95,3 +95,18 @@ def test_ranking_charts_after_a_filter(portal, page):
     charts.nth(1).screenshot(path=str(ARTIFACTS / "lapor_chart_trend.png"))
     charts.nth(2).screenshot(path=str(ARTIFACTS / "lapor_chart_overdue.png"))
     page.get_by_text("Okt 2026", exact=False).count()  # the axis is drawn in SVG/canvas: checked on the image
+
+
+def test_informasi_umum_shows_the_imported_counts(portal, page):
+    login(page, portal, "admin")
+    _open(page, "informasi_umum")
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Unit").first.click()
+    page.keyboard.type("Dinas Sosial")
+    page.get_by_role("option", name="Dinas Sosial", exact=True).click()
+    wait_idle(page)
+    page.get_by_text("Dari data SP4N-LAPOR! yang diimpor", exact=False).first.wait_for()
+    page.get_by_role("button", name="Ambil angka Dinas Sosial ke formulir").click()
+    wait_idle(page)
+    value = page.get_by_label("Jumlah pengaduan").input_value()
+    assert int(value) > 0
+    screenshot(page, "lapor_informasi_umum")
