@@ -136,8 +136,7 @@ for q in sorted(inst.questions):
             counter = st.session_state.get(f"upn_{aid}_{q}", 0)
             up = st.file_uploader("Unggah berkas bukti (PDF, gambar, dokumen Word/Excel; maks. "
                                   f"{get_settings().max_evidence_mb} MB)", key=f"up_{aid}_{q}_{counter}",
-                                  max_upload_size=get_settings().max_evidence_mb,
-                                  type=[e.lstrip(".") for e in get_settings().evidence_extensions])
+                                  max_upload_size=get_settings().max_evidence_mb)  # type checked by the service, in Indonesian
             if up is not None:
                 try:
                     assessments.add_evidence_file(actor, aid, q, up.name, up.getvalue())

@@ -48,7 +48,7 @@ if not ui.can_do(Perm.ASSESSMENT_EDIT, view.unit_id):
     st.stop()
 # A new key after Terapkan/Batalkan empties the uploader, so an applied file does not linger there.
 round_key = f"off_round_{aid}"
-upload = st.file_uploader("Berkas templat (.xlsx)", type=["xlsx"],
+upload = st.file_uploader("Berkas templat (.xlsx)",  # type checked by the service, in Indonesian
                           key=f"off_up_{aid}_{st.session_state.get(round_key, 0)}",
                           max_upload_size=ot.MAX_BYTES // (1024 * 1024) or 1)
 if flash:

@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from assessment import evidence, renaksi
-from assessment.config import get_settings
 from assessment.errors import DomainError
 from assessment.permissions import Perm
 from pages import ui
@@ -220,7 +219,7 @@ with t_edit:
                 reason = st.text_input("Alasan (wajib jika Tidak dilaksanakan)", value=yv.reason or "")
                 note = st.text_area("Catatan", value=yv.note or "")
                 link = st.text_input("Tautan bukti (http/https)")
-                upload = st.file_uploader("Berkas bukti", type=[e.lstrip(".") for e in get_settings().evidence_extensions])
+                upload = st.file_uploader(ui.evidence_upload_label())
                 if st.form_submit_button("Simpan", type="primary", key=submit_key):
                     try:
                         keep = status in (sr.STATUSES[sr.BERJALAN], sr.STATUSES[sr.TIDAK])  # Selesai/Belum set 100/0

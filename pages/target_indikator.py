@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from assessment import evidence, renaksi
-from assessment.config import get_settings
 from assessment.errors import DomainError
 from assessment.permissions import Perm
 from pages import ui
@@ -84,7 +83,7 @@ if ui.can_do(Perm.RENAKSI_UPDATE):
         status = st.selectbox("Status indikator", labels, index=labels.index(iy.status_label))
         note = st.text_area("Catatan", value=iy.note or "")
         link = st.text_input("Tautan bukti (http/https)")
-        upload = st.file_uploader("Berkas bukti", type=[e.lstrip(".") for e in get_settings().evidence_extensions])
+        upload = st.file_uploader(ui.evidence_upload_label())
         if st.form_submit_button("Simpan", type="primary", key=submit_key):
             try:
                 renaksi.set_indicator_status(actor, code, year, status, note=note,

@@ -99,6 +99,15 @@ def show_flash() -> None:
         st.success(message)
 
 
+def evidence_upload_label() -> str:
+    """The evidence uploader's label names the allowed types: the service refuses others in Indonesian
+    (Streamlit's own type filter would answer in English)."""
+    from assessment.config import get_settings
+
+    exts = ", ".join(e.lstrip(".").upper() for e in get_settings().evidence_extensions)
+    return f"Berkas bukti ({exts}; maks. {get_settings().max_evidence_mb} MB)"
+
+
 def wib(dt: Optional[datetime]) -> str:
     return fmt_wib(dt)
 

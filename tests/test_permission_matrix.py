@@ -284,6 +284,12 @@ def _remove_cuti(ctx: Ctx):
     return lambda actor: _cx().remove_cuti_bersama(actor, day)
 
 
+def _delete_snapshot(ctx: Ctx):
+    if _cx().snapshot_at() is None:
+        _cx().commit_import(SYSTEM, "lapor_s1.xlsx", (ROOT / "tests" / "fixtures" / "lapor" / "lapor_s1.xlsx").read_bytes())
+    return lambda actor: _cx().delete_latest_snapshot(actor)
+
+
 def _delete_mapping(ctx: Ctx):
     raw = f"Status Uji {ctx.n()}"
     _cx().set_status_mapping(SYSTEM, raw, "diproses")
@@ -357,6 +363,7 @@ CASES: dict[str, Case] = {
     "complaints.set_status_mapping": case("admin", lambda ctx: (lambda actor, n=ctx.n(): _cx().set_status_mapping(
         actor, f"Status Baru {n}", "selesai"))),
     "complaints.delete_status_mapping": case("admin", _delete_mapping),
+    "complaints.delete_latest_snapshot": case("admin", _delete_snapshot),
     "complaints.add_cuti_bersama": case("admin", lambda ctx: (lambda actor, d=_cuti_day(ctx): _cx().add_cuti_bersama(
         actor, d, "cuti bersama uji"))),
     "complaints.remove_cuti_bersama": case("admin", _remove_cuti),
