@@ -77,8 +77,11 @@ created = st.session_state.pop("_new_user_created", None)
 if created:
     # The user was just made: start the next one from an empty form (the widgets are not drawn yet, so
     # their values may still be dropped). On a refusal the form keeps what was typed.
+    # Set, not popped: a value set through session state is sent to the browser, which otherwise keeps
+    # showing what was typed.
     for k in NEW_USER_KEYS:
-        st.session_state.pop(k, None)
+        st.session_state[k] = "" if k not in ("new_role", "new_unit") else None
+    st.session_state["new_role"] = role_keys[0]
 
 with st.expander("Tambah pengguna", icon=":material/person_add:", expanded=bool(created)):
     if created:

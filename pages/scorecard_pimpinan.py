@@ -1,6 +1,8 @@
 """Scorecard Pimpinan: one screen for the Bupati and the Sekda, and a one-page PDF of the same numbers."""
 from __future__ import annotations
 
+from datetime import date
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -82,13 +84,14 @@ k = data["ranking"]
 if not _missing(k):
     if k.get("synthetic"):
         st.warning("DATA SINTETIS (demo): peringkat dihitung dari data contoh buatan.")
-    st.caption(f"Peringkat pada snapshot LAPOR! {k['snapshot_date']}; {k['assessed']} unit dapat dinilai.")
+    st.caption(f"Peringkat pada snapshot LAPOR! {ui.fmt_date_id(date.fromisoformat(k['snapshot_date']))}; "
+               f"{k['assessed']} unit dapat dinilai.")
     left, right = st.columns(2)
     with left:
         st.markdown("**Reward** (kegiatan I.3.3)")
         if k["rewards"]:
-            st.dataframe(pd.DataFrame([{"Peringkat": x["rank"], "Unit": x["unit"], "Skor": x["score"],
-                                        "% tepat waktu": x["on_time_pct"]} for x in k["rewards"]]), hide_index=True)
+            st.dataframe(pd.DataFrame([{"Peringkat": x["rank"], "Unit": x["unit"], "Skor": ui.fmt_num(x["score"]),
+                                        "% tepat waktu": ui.fmt_pct(x["on_time_pct"])} for x in k["rewards"]]), hide_index=True)
         else:
             st.info("Belum ada unit yang memenuhi syarat reward.")
     with right:
@@ -103,7 +106,8 @@ st.subheader("4. Target Tabel 6 dan capaian")
 t = data["tabel6"]
 if not _missing(t):
     st.dataframe(pd.DataFrame([{"Indikator": x["name"], "Tahun": str(x["year"]), "Target": ui.fmt_num(x["target"], 0),
-                                "Capaian": ui.fmt_num(x["actual"], 1) if x["actual"] is not None else "-",
+                                "Capaian": ui.fmt_num(x["actual"], 0 if float(x["actual"]).is_integer() else 1)
+                                if x["actual"] is not None else "-",
                                 "Status": x["status"]} for x in t["rows"]]), hide_index=True, width="stretch")
 
 st.subheader(f"5. Tren bulanan pengaduan {data['year']}")
@@ -116,5 +120,7 @@ if not _missing(m):
     st.altair_chart(alt.Chart(tr).mark_bar().encode(
         x=alt.X("month:N", sort=order, title="Bulan"), y=alt.Y("received:Q", title="Diterima"),
         tooltip=["month", "received", "followed_up_pct", "resolved_pct"]), width="stretch")
-    st.dataframe(tr.rename(columns={"month": "Bulan", "received": "Diterima", "followed_up_pct": "% ditindaklanjuti",
-                                    "resolved_pct": "% selesai"}), hide_index=True, width="stretch")
+    shown = pd.DataFrame({"Bulan": tr["month"], "Diterima": [ui.fmt_num(v, 0) for v in tr["received"]],
+                          "% ditindaklanjuti": [ui.fmt_pct(v) for v in tr["followed_up_pct"]],
+                          "% selesai": [ui.fmt_pct(v) for v in tr["resolved_pct"]]})
+    st.dataframe(shown, hide_index=True, width="stretch")

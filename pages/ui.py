@@ -8,7 +8,7 @@ import streamlit as st
 
 from assessment.errors import DomainError, ImportRejected
 from assessment.permissions import Actor, Perm, can
-from scoring.formatting import WIB, fmt_num, fmt_pct, fmt_wib  # noqa: F401 (re-exported for pages)
+from scoring.formatting import WIB, fmt_date_id, fmt_num, fmt_pct, fmt_wib  # noqa: F401 (re-exported for pages)
 
 FONT_SCALES = {90: "Kecil", 100: "Normal", 115: "Besar", 130: "Lebih besar", 150: "Sangat besar"}
 
@@ -152,14 +152,20 @@ def unit_year_picker(units, key: str = "sel", default_year: Optional[int] = None
     ids = [u.id for u in units]
     names = {u.id: f"{u.name} ({u.kind_label})" for u in units}
     unit_key, year_key = f"{key}_unit", f"{key}_year"
+    # Streamlit drops a widget's value when another page without it was open; the choice is also kept
+    # under a plain key, so coming back shows the same unit and year (not the default one).
+    kept_unit, kept_year = st.session_state.get(f"_kept_{unit_key}"), st.session_state.get(f"_kept_{year_key}")
     if st.session_state.get(unit_key) not in ids:
-        st.session_state[unit_key] = default_unit if default_unit in ids else ids[0]
+        st.session_state[unit_key] = (kept_unit if kept_unit in ids else
+                                      default_unit if default_unit in ids else ids[0])
     years = year_options(include_next=False)  # an assessment looks back: no year that has not begun
     if st.session_state.get(year_key) not in years:
-        st.session_state[year_key] = default_year if default_year in years else date.today().year
+        st.session_state[year_key] = (kept_year if kept_year in years else
+                                      default_year if default_year in years else date.today().year)
     c1, c2 = st.columns([3, 1])
     unit_id = c1.selectbox("Unit", ids, format_func=lambda i: names[i], key=unit_key)
     year = c2.selectbox("Tahun", years, key=year_key)
+    st.session_state[f"_kept_{unit_key}"], st.session_state[f"_kept_{year_key}"] = unit_id, year
     return unit_id, int(year)
 
 
