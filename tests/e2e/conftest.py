@@ -11,6 +11,7 @@ Screenshots go to test-artifacts/ (kept by CI runs for a look).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
@@ -45,6 +46,26 @@ class Portal:
     def manage(self, *args: str, input_text: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=self.env, cwd=ROOT,
                               capture_output=True, text=True, input=input_text, timeout=600)
+
+
+@contextlib.contextmanager
+def services_on(portal: "Portal"):
+    """Run services in this process against the portal's own database, then point back."""
+    from assessment import config, db
+
+    saved = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = portal.database_url
+    config.reset_settings()
+    db.reset_engine()
+    try:
+        yield portal
+    finally:
+        if saved is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = saved
+        config.reset_settings()
+        db.reset_engine()
 
 
 def _free_port() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.conftest import login, screenshot, wait_idle
+from tests.e2e.conftest import login, screenshot, services_on, wait_idle
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "lapor" / "lapor_e2e.xlsx"
 
@@ -122,21 +122,8 @@ def test_informasi_umum_shows_the_imported_counts(portal, page):
 
 def _imported_received(portal, unit_name: str, year: int) -> int:
     """What the import service counts for the unit and year, read in this process from the portal's database."""
-    import os
+    from assessment import complaints, units
 
-    from assessment import complaints, config, db, units
-
-    saved = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = portal.database_url
-    config.reset_settings()
-    db.reset_engine()
-    try:
+    with services_on(portal):
         t = complaints.figures_from_reports(year, units.resolve_unit(unit_name).id)
         return int(t.received) if t is not None else 0
-    finally:
-        if saved is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = saved
-        config.reset_settings()
-        db.reset_engine()

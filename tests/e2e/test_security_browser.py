@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import login, screenshot, wait_idle
+from tests.e2e.conftest import login, screenshot, services_on, wait_idle
 
 PAYLOAD = "<script>alert(1)</script><b>tebal</b>"
 UNIT = f"Unit Uji {PAYLOAD}"
@@ -17,20 +16,8 @@ UNIT = f"Unit Uji {PAYLOAD}"
 
 @pytest.fixture(scope="module")
 def portal_db(portal):
-    """Run services in this process against the portal's own database (then point back)."""
-    from assessment import config, db
-
-    saved = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = portal.database_url
-    config.reset_settings()
-    db.reset_engine()
-    yield portal
-    if saved is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = saved
-    config.reset_settings()
-    db.reset_engine()
+    with services_on(portal):
+        yield portal
 
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "lapor" / "lapor_s1_comma_utf8.csv"
