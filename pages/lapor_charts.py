@@ -34,3 +34,9 @@ def monthly_lines(t: pd.DataFrame, measures: dict[str, str], title: str = "Tren 
         y=alt.Y("Nilai:Q", title="Jumlah", axis=COUNT_AXIS),
         color=alt.Color("Ukuran:N", title=None),
         tooltip=["Ukuran", "Bulan", alt.Tooltip("Nilai:Q", format="d")]).properties(title=title)
+
+
+if __name__ == "__main__":  # opened as a page in Streamlit's legacy mode: route it through app.py
+    from pages import ui
+
+    ui.ensure_routed()
